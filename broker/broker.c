@@ -1,0 +1,585 @@
+#include "broker.h"
+#include "adapter.h"
+#include "arena.h"
+#include "db.h"
+#include "dedupe.h"
+#include "err.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
+#include "wire.h"
+#include "zap.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+/* Largest frame ZeroMQ will take at all (a peer sending more is cut off);
+ * [broker] max_message_bytes is the limit a message is refused at. */
+#define S_HARD_MAX_FRAME (64 * 1024 * 1024 + 4096)
+#define S_BATCH_CAP 8000 /* the upper bound of [broker] batch_max */
+
+/* One message taken off the ROUTER socket. */
+typedef struct {
+    zmq_msg_t routing;                     /* the peer's routing id */
+    zmq_msg_t frames[KN_WIRE_MAX_FRAMES];  /* the frames after it */
+    int nframes;                           /* frames kept (initialised) */
+    int total;                             /* frames sent, surplus included */
+    const char *party;                     /* authenticated party name (arena) */
+    kn_frame_t reply_id;                   /* id to echo in the reply, may be empty */
+    int item;                              /* index in items[], -1 when none */
+    int dup_of;                            /* earlier copy in this batch, -1 when none */
+} s_msg_t;
+
+struct kn_broker {
+    kn_config_t *cfg;     /* current configuration */
+    char *config_path;    /* re-read on SIGHUP */
+    void *ctx;            /* ZeroMQ context */
+    void *router;         /* the parties' socket */
+    kn_zap_t *zap;        /* key → party */
+    kn_store_t *store;    /* PostgreSQL */
+    kn_arena_t *arena;    /* per-batch scratch, reset after each batch */
+    kn_dedupe_t *seen;    /* (party, id) of this batch */
+
+    s_msg_t *msgs;        /* the batch being processed */
+    size_t nmsgs;
+    kn_inbound_t *items;  /* what goes to inbound, in batch order */
+    size_t nitems;
+
+    bool db_up;           /* connected and schema checked */
+    int64_t next_connect; /* monotonic ms of the next connection attempt */
+    int64_t backoff_ms;   /* current wait between attempts */
+
+    uint64_t received, acked, nacked, duplicates, batches;
+    const char *fault;    /* fault injection point, tests only */
+};
+
+static volatile sig_atomic_t s_stop, s_reload;
+
+static void s_on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        s_reload = 1;
+    else
+        s_stop = 1;
+}
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Values the option table cannot check: adapter formats. */
+static int s_check_option(const char *section, const char *name, const char *value,
+                          const char *party_role, char *why, size_t why_size)
+{
+    if (strcmp(section, "party.*") != 0 || strcmp(name, "format") != 0)
+        return 0;
+    kn_role_t role = kn_role_parse(party_role ? party_role : "");
+    if (kn_adapter_find(role, value))
+        return 0;
+    char formats[256];
+    snprintf(why, why_size, "format = %s: no reader for a %s party (formats: %s)", value,
+             kn_role_name(role), kn_adapter_formats(role, formats, sizeof formats));
+    return -1;
+}
+
+kn_config_t *kn_broker_load_config(const char *path, char *errbuf, size_t errsize)
+{
+    kn_config_t *cfg = kn_config_new();
+    if (!cfg) {
+        snprintf(errbuf, errsize, "out of memory");
+        return NULL;
+    }
+    kn_config_set_check(cfg, s_check_option);
+    if (kn_config_load(cfg, path, errbuf, errsize) != 0) {
+        kn_config_destroy(&cfg);
+        return NULL;
+    }
+    char secret[41], why[512];
+    if (kn_keys_read_secret(kn_config_str(cfg, "broker", "secret_key_file"), secret, NULL, why,
+                            sizeof why)) {
+        snprintf(errbuf, errsize, "%s: [broker] secret_key_file: %s", path, why);
+        kn_config_destroy(&cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *errbuf,
+                           size_t errsize)
+{
+    kn_broker_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(errbuf, errsize, "out of memory");
+        return NULL;
+    }
+    self->cfg = *cfg;
+    *cfg = NULL;
+    self->config_path = strdup(config_path);
+    self->arena = kn_arena_new(1 << 20);
+    self->msgs = calloc(S_BATCH_CAP, sizeof *self->msgs);
+    self->items = calloc(S_BATCH_CAP, sizeof *self->items);
+    char *conninfo = kn_db_conninfo(self->cfg);
+    self->store = conninfo ? kn_store_new(conninfo) : NULL;
+    free(conninfo);
+    self->ctx = zmq_ctx_new();
+    if (!self->config_path || !self->arena || !self->msgs || !self->items || !self->store ||
+        !self->ctx) {
+        snprintf(errbuf, errsize, "out of memory");
+        goto fail;
+    }
+#ifdef KN_FAULT_INJECTION
+    self->fault = getenv("KOUAN_FAULT");
+    if (self->fault && *self->fault)
+        kn_log(KN_LOG_WARNING, "fault injection armed: %s", self->fault);
+#endif
+    kn_log_set_level(kn_config_str(self->cfg, "broker", "log_level"));
+
+    /* The ZAP handler must be bound before the CURVE socket. */
+    self->zap = kn_zap_new(self->ctx, self->cfg, errbuf, errsize);
+    if (!self->zap)
+        goto fail;
+    char secret[41];
+    if (kn_keys_read_secret(kn_config_str(self->cfg, "broker", "secret_key_file"), secret, NULL,
+                            errbuf, errsize))
+        goto fail;
+    self->router = zmq_socket(self->ctx, ZMQ_ROUTER);
+    int one = 1, linger = (int)kn_config_int(self->cfg, "broker", "linger_ms");
+    int rcvhwm = 10000, sndhwm = 100000, hb_ivl = 10000, hb_ttl = 30000;
+    int64_t maxmsg = S_HARD_MAX_FRAME;
+    const char *endpoint = kn_config_str(self->cfg, "broker", "bind");
+    if (!self->router || zmq_setsockopt(self->router, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+        zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, secret, KN_KEY_Z85_LEN) ||
+        zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, "kouan", 5) ||
+        zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
+        zmq_setsockopt(self->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) ||
+        zmq_setsockopt(self->router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) ||
+        zmq_setsockopt(self->router, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl) ||
+        zmq_setsockopt(self->router, ZMQ_HEARTBEAT_TIMEOUT, &hb_ttl, sizeof hb_ttl)) {
+        snprintf(errbuf, errsize, "broker: cannot set up the socket: %s",
+                 zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    memset(secret, 0, sizeof secret);
+    if (zmq_bind(self->router, endpoint) != 0) {
+        snprintf(errbuf, errsize, "broker: cannot bind %s: %s", endpoint,
+                 zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
+    return self;
+fail:
+    kn_broker_destroy(&self);
+    return NULL;
+}
+
+/* Close every ZeroMQ message of the batch and forget it. */
+static void s_batch_release(kn_broker_t *self)
+{
+    for (size_t i = 0; i < self->nmsgs; i++) {
+        s_msg_t *m = &self->msgs[i];
+        zmq_msg_close(&m->routing);
+        for (int f = 0; f < m->nframes; f++)
+            zmq_msg_close(&m->frames[f]);
+    }
+    self->nmsgs = 0;
+    self->nitems = 0;
+    self->seen = NULL;
+    kn_arena_reset(self->arena);
+}
+
+void kn_broker_destroy(kn_broker_t **self)
+{
+    if (!self || !*self)
+        return;
+    kn_broker_t *b = *self;
+    if (b->msgs)
+        s_batch_release(b);
+    if (b->router)
+        zmq_close(b->router);
+    kn_zap_destroy(&b->zap);
+    if (b->ctx)
+        zmq_ctx_term(b->ctx);
+    kn_store_destroy(&b->store);
+    kn_arena_destroy(&b->arena);
+    kn_config_destroy(&b->cfg);
+    free(b->msgs);
+    free(b->items);
+    free(b->config_path);
+    free(b);
+    *self = NULL;
+}
+
+static const kn_party_conf_t *s_party(const kn_broker_t *self, const char *name)
+{
+    for (size_t i = 0; i < kn_config_party_count(self->cfg); i++) {
+        const kn_party_conf_t *p = kn_config_party(self->cfg, i);
+        if (!strcmp(p->name, name))
+            return p;
+    }
+    return NULL;
+}
+
+/* The frames of a broken message, kept as "len:bytes," netstrings so nothing
+ * the party sent is lost and the frame boundaries stay readable. */
+static int s_join_frames(kn_broker_t *self, const s_msg_t *m, kn_inbound_t *it)
+{
+    size_t cap = 0;
+    for (int f = 0; f < m->nframes; f++)
+        cap += zmq_msg_size((zmq_msg_t *)&m->frames[f]) + 24;
+    char *buf = kn_arena_alloc(self->arena, cap + 1);
+    if (!buf)
+        return KN_ENOMEM;
+    size_t used = 0;
+    for (int f = 0; f < m->nframes; f++) {
+        size_t len = zmq_msg_size((zmq_msg_t *)&m->frames[f]);
+        used += (size_t)snprintf(buf + used, cap + 1 - used, "%zu:", len);
+        memcpy(buf + used, zmq_msg_data((zmq_msg_t *)&m->frames[f]), len);
+        used += len;
+        buf[used++] = ',';
+    }
+    it->payload = buf;
+    it->payload_len = used;
+    return 0;
+}
+
+static kn_inbound_t *s_new_item(kn_broker_t *self, s_msg_t *m)
+{
+    kn_inbound_t *it = &self->items[self->nitems];
+    memset(it, 0, sizeof *it);
+    it->party = m->party;
+    m->item = (int)self->nitems++;
+    return it;
+}
+
+static void s_reject(kn_inbound_t *it, int code, const char *reason)
+{
+    it->status = KN_INBOUND_REJECTED;
+    it->error_code = kn_err_name(code);
+    it->reason = reason;
+}
+
+/* Turn one received message into an inbound item (or note it as a repeat). */
+static void s_process(kn_broker_t *self, size_t index)
+{
+    s_msg_t *m = &self->msgs[index];
+    kn_arena_t *a = self->arena;
+    m->item = m->dup_of = -1;
+    kn_frame_t fr[KN_WIRE_MAX_FRAMES];
+    for (int f = 0; f < m->nframes; f++) {
+        fr[f].data = zmq_msg_data(&m->frames[f]);
+        fr[f].len = zmq_msg_size(&m->frames[f]);
+    }
+    kn_wire_t w;
+    kn_error_t err = {0};
+    char text[1024];
+    int rc;
+    if (m->total > KN_WIRE_MAX_FRAMES) {
+        memset(&w, 0, sizeof w);
+        rc = kn_error_set(&err, KN_EWIRE, "", "wire: %d frames, no command has more than %d",
+                          m->total, KN_WIRE_MAX_FRAMES);
+    } else
+        rc = kn_wire_decode(fr, (size_t)m->nframes, &w, &err);
+    if (rc == 0 && w.cmd != KN_WIRE_MSG && w.cmd != KN_WIRE_OUTACK)
+        rc = kn_error_set(&err, KN_EWIRE, "frame 2", "wire: a party does not send %s",
+                          kn_wire_cmd_name(w.cmd));
+    m->reply_id = w.id;
+
+    if (rc != 0) {
+        /* Too broken to claim its id: stored without one, so a corrected
+         * resend under the same id is still taken. */
+        kn_inbound_t *it = s_new_item(self, m);
+        s_reject(it, KN_EWIRE, kn_arena_strdup(a, kn_error_text(&err, text, sizeof text)));
+        if (s_join_frames(self, m, it) != 0)
+            s_reject(it, KN_ENOMEM, "out of memory");
+        kn_log(KN_LOG_WARNING, "party=%s %s", m->party, it->reason);
+        return;
+    }
+    if (w.cmd == KN_WIRE_OUTACK) {
+        /* No instruction has been sent yet in this version: nothing to settle. */
+        kn_log(KN_LOG_NOTICE, "party=%s outack for unknown instruction id=%.*s", m->party,
+               (int)w.id.len, (const char *)w.id.data);
+        return;
+    }
+
+    const char *msg_id = kn_arena_strndup(a, w.id.data, w.id.len);
+    if (!msg_id)
+        return;
+    int64_t first = kn_dedupe_add(self->seen, m->party, msg_id, w.id.len, (int64_t)index);
+    if (first >= 0) {
+        m->dup_of = (int)first;
+        return;
+    }
+    kn_inbound_t *it = s_new_item(self, m);
+    it->msg_id = msg_id;
+    it->content_type = kn_arena_strndup(a, w.content_type.data, w.content_type.len);
+    it->payload = w.payload.data;
+    it->payload_len = w.payload.len;
+
+    size_t limit = (size_t)kn_config_int(self->cfg, "broker", "max_message_bytes");
+    const kn_party_conf_t *party = s_party(self, m->party);
+    const kn_reader_t *reader = party ? kn_adapter_find(party->role, party->format) : NULL;
+    if (w.payload.len > limit) {
+        s_reject(it, KN_ETOOBIG,
+                 kn_arena_printf(a, "message is %zu bytes, the limit is %zu (kept truncated)",
+                                 w.payload.len, limit));
+        it->payload_len = limit;
+    } else if (!party) {
+        s_reject(it, KN_EAUTH,
+                 kn_arena_printf(a, "party %s is no longer configured", m->party));
+    } else if (!reader) {
+        s_reject(it, KN_EROLE,
+                 kn_arena_printf(a, "no reader for format %s of a %s party", party->format,
+                                 kn_role_name(party->role)));
+    } else {
+        kn_inmsg_t in = {party->name, party->role, party->format, it->content_type,
+                         w.payload.data, w.payload.len};
+        kn_event_list_t events = {0};
+        rc = kn_adapter_read(reader, &in, a, &events, &err);
+        if (rc != 0)
+            s_reject(it, err.code, kn_arena_strdup(a, kn_error_text(&err, text, sizeof text)));
+        else
+            it->events = (int)events.count;
+    }
+    if (it->status == KN_INBOUND_REJECTED && !it->reason)
+        s_reject(it, KN_ENOMEM, "out of memory");
+}
+
+/* Take up to batch_max ready messages off the socket and process them. */
+static void s_drain(kn_broker_t *self)
+{
+    size_t max = (size_t)kn_config_int(self->cfg, "broker", "batch_max");
+    self->seen = kn_dedupe_new(self->arena, max);
+    if (!self->seen) {
+        kn_log(KN_LOG_ERROR, "out of memory");
+        return;
+    }
+    while (self->nmsgs < max) {
+        s_msg_t *m = &self->msgs[self->nmsgs];
+        zmq_msg_init(&m->routing);
+        if (zmq_msg_recv(&m->routing, self->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m->routing);
+            break;
+        }
+        m->nframes = m->total = 0;
+        int more = zmq_msg_more(&m->routing);
+        while (more) {
+            zmq_msg_t surplus;
+            zmq_msg_t *f = m->nframes < KN_WIRE_MAX_FRAMES ? &m->frames[m->nframes] : &surplus;
+            zmq_msg_init(f);
+            if (zmq_msg_recv(f, self->router, 0) < 0) {
+                zmq_msg_close(f);
+                break;
+            }
+            more = zmq_msg_more(f);
+            m->total++;
+            if (f == &surplus)
+                zmq_msg_close(f);
+            else
+                m->nframes++;
+        }
+        self->nmsgs++;
+        const char *user = m->nframes ? zmq_msg_gets(&m->frames[0], "User-Id") : NULL;
+        m->party = kn_arena_strdup(self->arena, user && *user ? user : "unknown");
+        if (!m->party) {
+            kn_log(KN_LOG_ERROR, "out of memory");
+            break;
+        }
+        self->received++;
+        s_process(self, self->nmsgs - 1);
+    }
+}
+
+static void s_reply(kn_broker_t *self, s_msg_t *m)
+{
+    const s_msg_t *orig = m->dup_of >= 0 ? &self->msgs[m->dup_of] : m;
+    if (orig->item < 0)
+        return; /* OUTACK: no reply */
+    const kn_inbound_t *it = &self->items[orig->item];
+    kn_frame_t routing = {zmq_msg_data(&m->routing), zmq_msg_size(&m->routing)};
+    if (it->duplicate || m->dup_of >= 0)
+        self->duplicates++;
+    int rc;
+    if (it->status == KN_INBOUND_ACCEPTED) {
+        char count[16];
+        snprintf(count, sizeof count, "%d", it->events);
+        kn_frame_t f[2] = {m->reply_id, {count, strlen(count)}};
+        rc = kn_wire_send(self->router, &routing, KN_WIRE_ACK, f, 2, ZMQ_DONTWAIT);
+        self->acked++;
+    } else {
+        kn_frame_t f[3] = {m->reply_id,
+                           {it->error_code, strlen(it->error_code)},
+                           {it->reason, strlen(it->reason)}};
+        rc = kn_wire_send(self->router, &routing, KN_WIRE_NACK, f, 3, ZMQ_DONTWAIT);
+        self->nacked++;
+    }
+    if (rc != 0)
+        kn_log(KN_LOG_WARNING, "party=%s reply not sent: %s (the party will resend)", m->party,
+               zmq_strerror(zmq_errno()));
+}
+
+static void s_fault(const kn_broker_t *self, const char *point)
+{
+    if (self->fault && !strcmp(self->fault, point) && self->nitems > 0) {
+        kn_log(KN_LOG_WARNING, "fault injection: %s", point);
+        raise(SIGKILL);
+    }
+}
+
+static void s_db_lost(kn_broker_t *self, const char *why)
+{
+    if (self->db_up)
+        kn_log(KN_LOG_WARNING, "database unavailable, holding %zu messages unacknowledged: %s",
+               self->nmsgs, why);
+    self->db_up = false;
+    self->next_connect = s_now_ms() + self->backoff_ms;
+}
+
+static void s_try_connect(kn_broker_t *self)
+{
+    char why[1024];
+    int rc = kn_store_connect(self->store, why, sizeof why);
+    int64_t min = kn_config_int(self->cfg, "database", "reconnect_min_ms");
+    int64_t max = kn_config_int(self->cfg, "database", "reconnect_max_ms");
+    if (rc == 0) {
+        kn_log(KN_LOG_NOTICE, "database connected");
+        self->db_up = true;
+        self->backoff_ms = min;
+        return;
+    }
+    kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING,
+           "%s (next attempt in %lld ms)", why, (long long)self->backoff_ms);
+    self->next_connect = s_now_ms() + self->backoff_ms;
+    self->backoff_ms = self->backoff_ms * 2 > max ? max : self->backoff_ms * 2;
+}
+
+/* The database refused the batch as a whole (not the connection): write the
+ * items one by one so one bad row cannot hold the others back. */
+static int s_write_each(kn_broker_t *self)
+{
+    char why[1024];
+    for (size_t i = 0; i < self->nitems; i++) {
+        int rc = kn_store_write(self->store, &self->items[i], 1, self->arena, why, sizeof why);
+        if (rc == KN_EDB)
+            return rc;
+        if (rc != 0) {
+            kn_log(KN_LOG_ERROR, "party=%s msg=%s cannot be stored: %s", self->items[i].party,
+                   self->items[i].msg_id ? self->items[i].msg_id : "-", why);
+            s_reject(&self->items[i], KN_EDB, "the broker could not store this message");
+        }
+    }
+    return 0;
+}
+
+/* Write the batch, commit, then reply to every message of it. */
+static void s_commit_and_reply(kn_broker_t *self)
+{
+    char why[1024];
+    s_fault(self, "crash-before-commit");
+    int rc = kn_store_write(self->store, self->items, self->nitems, self->arena, why, sizeof why);
+    if (rc == KN_EINVAL) {
+        kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", self->nitems, why);
+        rc = s_write_each(self);
+    }
+    if (rc != 0) {
+        s_db_lost(self, why);
+        return;
+    }
+    s_fault(self, "crash-after-commit");
+    for (size_t i = 0; i < self->nmsgs; i++)
+        s_reply(self, &self->msgs[i]);
+    self->batches++;
+    kn_log(KN_LOG_DEBUG, "batch messages=%zu stored=%zu", self->nmsgs, self->nitems);
+    s_batch_release(self);
+}
+
+static void s_reload_config(kn_broker_t *self)
+{
+    char why[1024];
+    kn_config_t *fresh = kn_broker_load_config(self->config_path, why, sizeof why);
+    if (!fresh) {
+        kn_log(KN_LOG_ERROR, "reload refused, keeping the running configuration: %s", why);
+        return;
+    }
+    char restart[512];
+    kn_config_restart_needed(self->cfg, fresh, restart, sizeof restart);
+    if (restart[0])
+        kn_log(KN_LOG_WARNING, "reload: %s changed and take effect after a restart", restart);
+    kn_config_t *old = self->cfg;
+    self->cfg = fresh;
+    kn_zap_set_config(self->zap, fresh);
+    kn_log_set_level(kn_config_str(fresh, "broker", "log_level"));
+    kn_config_destroy(&old);
+    kn_log(KN_LOG_NOTICE, "configuration reloaded parties=%zu", kn_config_party_count(fresh));
+}
+
+int kn_broker_run(kn_broker_t *self)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    kn_log(KN_LOG_NOTICE, "listening on %s parties=%zu",
+           kn_config_str(self->cfg, "broker", "bind"), kn_config_party_count(self->cfg));
+    s_try_connect(self);
+    while (!s_stop) {
+        if (s_reload && self->nmsgs == 0) {
+            s_reload = 0;
+            s_reload_config(self);
+        }
+        zmq_pollitem_t items[2] = {
+            {kn_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
+            {self->router, 0, self->db_up && self->nmsgs == 0 ? ZMQ_POLLIN : 0, 0},
+        };
+        long timeout = -1;
+        if (!self->db_up) {
+            int64_t wait = self->next_connect - s_now_ms();
+            timeout = wait > 0 ? (long)wait : 0;
+        }
+        if (zmq_poll(items, 2, timeout) < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            kn_log(KN_LOG_ERROR, "zmq_poll: %s", zmq_strerror(zmq_errno()));
+            return KN_EIO;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            kn_zap_handle(self->zap);
+        if (!self->db_up && s_now_ms() >= self->next_connect)
+            s_try_connect(self);
+        if (self->db_up && self->nmsgs == 0 && (items[1].revents & ZMQ_POLLIN))
+            s_drain(self);
+        if (self->db_up && self->nmsgs > 0)
+            s_commit_and_reply(self);
+    }
+
+    /* Drain: what has already arrived is written and acknowledged. */
+    if (self->db_up && self->nmsgs == 0)
+        s_drain(self);
+    if (self->db_up && self->nmsgs > 0)
+        s_commit_and_reply(self);
+    if (self->nmsgs > 0)
+        kn_log(KN_LOG_WARNING, "stopping with %zu messages unacknowledged (their senders resend)",
+               self->nmsgs);
+    kn_log(KN_LOG_NOTICE,
+           "stopped received=%llu acked=%llu nacked=%llu duplicates=%llu batches=%llu "
+           "zap_allowed=%llu zap_refused=%llu",
+           (unsigned long long)self->received, (unsigned long long)self->acked,
+           (unsigned long long)self->nacked, (unsigned long long)self->duplicates,
+           (unsigned long long)self->batches, (unsigned long long)kn_zap_allowed(self->zap),
+           (unsigned long long)kn_zap_refused(self->zap));
+    return 0;
+}

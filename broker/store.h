@@ -1,0 +1,60 @@
+/* kouan — the broker's writes to PostgreSQL.
+ *
+ * A batch of received messages goes to the database in one transaction (libpq
+ * pipeline mode: one round trip), and only when that transaction has committed
+ * does the broker acknowledge them.  inbound's unique (party, msg_id) makes a
+ * re-sent message a no-op whose stored outcome is read back and acknowledged
+ * again.  A lost connection is reported as KN_EDB and the same batch can be
+ * written again after kn_store_connect(): the write is idempotent.
+ */
+#ifndef KN_STORE_H
+#define KN_STORE_H
+
+#include "arena.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct kn_store kn_store_t;
+
+typedef enum { KN_INBOUND_ACCEPTED = 0, KN_INBOUND_REJECTED } kn_inbound_status_t;
+
+/* One received message on its way into inbound.  The broker fills the first
+ * block; kn_store_write() fills the second.  Strings are borrowed. */
+typedef struct {
+    const char *party;          /* authenticated party */
+    const char *msg_id;         /* NUL-terminated; NULL for a frame too broken to carry one */
+    const char *content_type;   /* may be NULL for a broken frame */
+    const void *payload;        /* raw bytes as received */
+    size_t payload_len;
+    kn_inbound_status_t status; /* accepted, or rejected with error_code and reason */
+    const char *error_code;     /* wire token, e.g. "PARSE"; NULL when accepted */
+    const char *reason;         /* readable reason; NULL when accepted */
+    int events;                 /* canonical events yielded */
+
+    bool duplicate;             /* set by the store: already stored by an earlier batch,
+                                   the fields above now hold that stored outcome */
+} kn_inbound_t;
+
+/* A store that will connect with conninfo (copied); NULL on no memory. */
+kn_store_t *kn_store_new(const char *conninfo);
+
+void kn_store_destroy(kn_store_t **self);
+
+/* (Re)connect and check the schema is at the version this binary needs.
+ * Returns 0, KN_EDB (cannot connect: try again later) or KN_ECONFIG (schema
+ * too old or too new: an operator must act), with the reason in errbuf. */
+int kn_store_connect(kn_store_t *self, char *errbuf, size_t errsize);
+
+/* True while the connection is up. */
+bool kn_store_connected(const kn_store_t *self);
+
+/* Write items[0..n) in one transaction and commit.  On 0 every item is durable
+ * and duplicate flags are set (with the stored outcome copied into arena).
+ * Returns KN_EDB when the connection failed (nothing can be assumed: write the
+ * same batch again after reconnecting), or KN_EINVAL when the database refused
+ * the batch itself (reason in errbuf; the connection is still good). */
+int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena,
+                   char *errbuf, size_t errsize);
+
+#endif

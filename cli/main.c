@@ -1,0 +1,52 @@
+/* kouan — the one executable; each daemon and tool is a subcommand. */
+#include "cli.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef KN_VERSION
+#define KN_VERSION "0.1.0"
+#endif
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} s_commands[] = {
+    {"broker", kn_cmd_broker, "run the broker (-t: check the configuration and exit)"},
+    {"db", kn_cmd_db, "private PostgreSQL and schema: start | stop | status | migrate | conninfo"},
+    {"keygen", kn_cmd_keygen, "write a CURVE keypair: NAME.pub and NAME.key (0600)"},
+    {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
+};
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: kouan COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf(out, "\n'kouan COMMAND --help' for a command's options.\n"
+                 "The configuration file is -c FILE, else $KOUAN_CONF, else "
+                 "/etc/kouan/kouan.conf.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? KN_EXIT_USAGE : KN_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("kouan %s\n", KN_VERSION);
+        return KN_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(argv[1], s_commands[i].name)) {
+            kn_log_set_ident(s_commands[i].name);
+            return s_commands[i].run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "kouan: unknown command \"%s\"\n\n", argv[1]);
+    s_usage(stderr);
+    return KN_EXIT_USAGE;
+}
