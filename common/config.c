@@ -82,6 +82,8 @@ struct kn_config {
     kn_config_check_fn check;    /* extra value checks, may be NULL */
     /* parse state */
     int line;                    /* line being read */
+    int section_line;            /* line of the last [section] header */
+    int error_line;              /* line of the first error */
     char *error;                 /* first error, "file:line: reason" */
 };
 
@@ -248,6 +250,7 @@ static int s_fail(kn_config_t *self, const char *fmt, ...)
     self->error = malloc(n);
     if (self->error)
         snprintf(self->error, n, "%s:%d: %s", self->path, self->line, why);
+    self->error_line = self->line;
     return 0;
 }
 
@@ -267,7 +270,7 @@ static s_party_t *s_party(kn_config_t *self, const char *name)
     p->pub.name = strdup(name);
     if (!p->pub.name)
         return NULL;
-    p->pub.line = self->line;
+    p->pub.line = self->section_line;
     self->nparties++;
     return p;
 }
@@ -303,6 +306,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
         p->values[i].line = self->line;
         return 1;
     }
+    if (!*section)
+        return s_fail(self, "option \"%s\" is outside any [section]", name);
     if (!s_known_section(section))
         return s_fail(self, "unknown section [%s]", section);
     int i = s_find(section, name);
@@ -322,8 +327,12 @@ static char *s_reader(char *str, int num, void *stream)
     kn_config_t *self = ((void **)stream)[0];
     FILE *f = ((void **)stream)[1];
     char *r = fgets(str, num, f);
-    if (r)
+    if (r) {
         self->line++;
+        const char *c = r + strspn(r, " \t");
+        if (*c == '[')
+            self->section_line = self->line;
+    }
     return r;
 }
 
@@ -407,7 +416,10 @@ int kn_config_load(kn_config_t *self, const char *path, char *errbuf, size_t err
     self->line = 0;
     void *stream[2] = {self, f};
     int line = ini_parse_stream(s_reader, stream, s_handler, self);
-    if (line > 0 && !self->error) {
+    if (line > 0 && (!self->error || line < self->error_line)) {
+        /* inih's own complaint comes first in the file: it is the one to fix */
+        free(self->error);
+        self->error = NULL;
         self->line = line;
         s_fail(self, "syntax error (or a line longer than %d characters)", INI_MAX_LINE);
     }
