@@ -294,6 +294,13 @@ int kn_db_private_stop(const char *data_dir, char *errbuf, size_t errsize)
     return 0;
 }
 
+/* Server notices ("relation already exists, skipping") go to the debug log. */
+static void s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    kn_log(KN_LOG_DEBUG, "postgres: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 PGconn *kn_db_connect(const char *conninfo, char *errbuf, size_t errsize)
 {
     PGconn *conn = PQconnectdb(conninfo);
@@ -309,6 +316,7 @@ PGconn *kn_db_connect(const char *conninfo, char *errbuf, size_t errsize)
         PQfinish(conn);
         return NULL;
     }
+    PQsetNoticeProcessor(conn, s_notice, NULL);
     return conn;
 }
 

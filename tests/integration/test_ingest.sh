@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Messages in, stored raw, ACK after commit; a refusal is stored with its
+# reason and NACKed; a resend is acknowledged again and applied once; a broken
+# frame is NACKed and the broker keeps running.
+. "$(dirname "$0")/lib.sh"
+kn_setup
+kn_db_start
+kn_broker_start
+
+mkdir -p "$WORK/terminal" "$WORK/customs"
+cp "$KN_SAMPLES_DIR"/terminal/*.edi "$WORK/terminal/"
+cp "$KN_SAMPLES_DIR"/customs/*.xml "$WORK/customs/"
+cp "$KN_SAMPLES_DIR"/customs/clm10011-release.xml "$WORK/terminal/zz-customs-file-from-terminal.xml"
+
+out=$(kn_send "$WORK/terminal") && rc=0 || rc=$?
+assert_eq 1 "$rc" "send exits 1 when a message was refused"
+assert_eq 3 "$(ls "$WORK/terminal/done" | wc -l)" "three terminal files moved to done/"
+assert_eq "ROLE: party xhct (terminal, format edifact) may not send content type application/xml" \
+    "$(cat "$WORK/terminal/failed/zz-customs-file-from-terminal.xml.reason")" ".reason beside the refused file"
+assert_contains "$out" "refused   $WORK/terminal/zz-customs-file-from-terminal.xml  ROLE:" "send says what was refused"
+
+out=$(kn_send -k "$WORK/customs.key" "$WORK/customs")
+assert_eq 4 "$(ls "$WORK/customs/done" | wc -l)" "customs files accepted"
+
+# stored: party, raw bytes, status and reason
+assert_eq 3 "$(kn_psql "select count(*) from inbound where party='xhct' and status='accepted'")" "terminal rows"
+assert_eq 4 "$(kn_psql "select count(*) from inbound where party='customs-3701' and status='accepted'")" "customs rows"
+id=$(kn_msg_id "$WORK/terminal/failed/zz-customs-file-from-terminal.xml")
+assert_eq "rejected|ROLE" "$(kn_psql "select status, error_code from inbound where party='xhct' and msg_id='$id'")" "refused message stored"
+stored=$(kn_psql "select encode(payload,'hex') from inbound where party='xhct' and msg_id='$id'")
+assert_eq "$(od -An -v -tx1 "$WORK/terminal/failed/zz-customs-file-from-terminal.xml" | tr -d ' \n')" "$stored" "raw bytes kept exactly"
+
+# resend: acknowledged again (same answer), applied once
+before=$(kn_psql "select count(*) from inbound")
+out=$(kn_send --keep "$WORK/terminal/done/coarri-discharge.edi")
+assert_contains "$out" "accepted  $WORK/terminal/done/coarri-discharge.edi" "a resent message is ACKed again"
+out=$(kn_send --keep "$WORK/terminal/failed/zz-customs-file-from-terminal.xml") || true
+assert_contains "$out" "refused" "a resent refused message is NACKed again"
+assert_eq "$before" "$(kn_psql "select count(*) from inbound")" "resends change nothing"
+
+# the same content under another party is another message
+out=$(kn_send --keep -k "$WORK/customs.key" "$WORK/terminal/done/coarri-discharge.edi") || true
+assert_contains "$out" "refused" "terminal EDIFACT from the customs party is refused"
+assert_eq $((before + 1)) "$(kn_psql "select count(*) from inbound")" "stored under the customs party"
+
+# broken frames: NACKed with a reason, stored, broker still serving
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG bad-1 application/edifact)
+assert_eq "KN1 | NACK | bad-1 | WIRE | wire: MSG has 4 frames, expected 5" "$reply" "short MSG NACKed naming the id"
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" HELLO)
+assert_eq "KN1 | NACK |  | WIRE | wire: 1 frame, a message has at least 3" "$reply" "garbage NACKed"
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 ACK m1 0)
+assert_eq "KN1 | NACK | m1 | WIRE | frame 2: wire: a party does not send ACK" "$reply" "a party cannot send ACK"
+assert_eq 3 "$(kn_psql "select count(*) from inbound where error_code='WIRE' and msg_id is null")" "broken frames kept, without claiming an id"
+assert_eq "5:HELLO," "$(kn_psql "select convert_from(payload,'UTF8') from inbound where error_code='WIRE' and payload = '\x353a48454c4c4f2c'::bytea")" "broken frames kept as netstrings"
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG bad-1 application/edifact "UNB+UNOA:2+X'")
+assert_eq "KN1 | ACK | bad-1 | 0" "$reply" "the corrected message under the same id is taken"
+
+# empty payload: refused by the reader, stored
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG empty-1 application/edifact "")
+assert_eq "KN1 | NACK | empty-1 | PARSE | edifact: message is empty" "$reply" "empty message refused with a reason"
+
+kill -TERM "$BROKER_PID"; kn_broker_wait
+assert_eq 0 "$BROKER_STATUS" "broker exits 0 on SIGTERM"
+assert_contains "$(tail -n 1 "$WORK/broker.log")" "stopped received=" "broker logs its totals when it stops"
