@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const s_edifact_types[] = {"application/edifact", "application/EDIFACT",
-                                              NULL};
+static const char *const s_edifact_types[] = {"application/edifact", "application/EDIFACT", NULL};
 static const char *const s_xml_types[] = {"application/xml", "text/xml", NULL};
 
 /* role + format → reader.  The broker looks readers up here only. */

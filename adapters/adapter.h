@@ -34,11 +34,11 @@ typedef int (*kn_read_fn)(const kn_inmsg_t *in, kn_arena_t *arena, kn_event_list
                           kn_error_t *err);
 
 typedef struct {
-    kn_role_t role;                    /* which parties may use it */
-    const char *format;                /* format name in [party.*] format = */
-    const char *const *content_types;  /* accepted content types, NULL-terminated */
-    kn_read_fn read;                   /* the reader */
-    const char *summary;               /* one line for `kouan broker -t` and docs */
+    kn_role_t role;                   /* which parties may use it */
+    const char *format;               /* format name in [party.*] format = */
+    const char *const *content_types; /* accepted content types, NULL-terminated */
+    kn_read_fn read;                  /* the reader */
+    const char *summary;              /* one line for `kouan broker -t` and docs */
 } kn_reader_t;
 
 /* The reader for role and format, or NULL when there is none. */

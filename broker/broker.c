@@ -26,29 +26,29 @@
 
 /* One message taken off the ROUTER socket. */
 typedef struct {
-    zmq_msg_t routing;                     /* the peer's routing id */
-    zmq_msg_t frames[KN_WIRE_MAX_FRAMES];  /* the frames after it */
-    int nframes;                           /* frames kept (initialised) */
-    int total;                             /* frames sent, surplus included */
-    const char *party;                     /* authenticated party name (arena) */
-    kn_frame_t reply_id;                   /* id to echo in the reply, may be empty */
-    int item;                              /* index in items[], -1 when none */
-    int dup_of;                            /* earlier copy in this batch, -1 when none */
+    zmq_msg_t routing;                    /* the peer's routing id */
+    zmq_msg_t frames[KN_WIRE_MAX_FRAMES]; /* the frames after it */
+    int nframes;                          /* frames kept (initialised) */
+    int total;                            /* frames sent, surplus included */
+    const char *party;                    /* authenticated party name (arena) */
+    kn_frame_t reply_id;                  /* id to echo in the reply, may be empty */
+    int item;                             /* index in items[], -1 when none */
+    int dup_of;                           /* earlier copy in this batch, -1 when none */
 } s_msg_t;
 
 struct kn_broker {
-    kn_config_t *cfg;     /* current configuration */
-    char *config_path;    /* re-read on SIGHUP */
-    void *ctx;            /* ZeroMQ context */
-    void *router;         /* the parties' socket */
-    kn_zap_t *zap;        /* key → party */
-    kn_store_t *store;    /* PostgreSQL */
-    kn_arena_t *arena;    /* per-batch scratch, reset after each batch */
-    kn_dedupe_t *seen;    /* (party, id) of this batch */
+    kn_config_t *cfg;  /* current configuration */
+    char *config_path; /* re-read on SIGHUP */
+    void *ctx;         /* ZeroMQ context */
+    void *router;      /* the parties' socket */
+    kn_zap_t *zap;     /* key → party */
+    kn_store_t *store; /* PostgreSQL */
+    kn_arena_t *arena; /* per-batch scratch, reset after each batch */
+    kn_dedupe_t *seen; /* (party, id) of this batch */
 
-    s_msg_t *msgs;        /* the batch being processed */
+    s_msg_t *msgs; /* the batch being processed */
     size_t nmsgs;
-    kn_inbound_t *items;  /* what goes to inbound, in batch order */
+    kn_inbound_t *items; /* what goes to inbound, in batch order */
     size_t nitems;
 
     bool db_up;           /* connected and schema checked */
@@ -56,7 +56,7 @@ struct kn_broker {
     int64_t backoff_ms;   /* current wait between attempts */
 
     uint64_t received, acked, nacked, duplicates, batches;
-    const char *fault;    /* fault injection point, tests only */
+    const char *fault; /* fault injection point, tests only */
 };
 
 static volatile sig_atomic_t s_stop, s_reload;
@@ -113,8 +113,7 @@ kn_config_t *kn_broker_load_config(const char *path, char *errbuf, size_t errsiz
     return cfg;
 }
 
-kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *errbuf,
-                           size_t errsize)
+kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *errbuf, size_t errsize)
 {
     kn_broker_t *self = calloc(1, sizeof *self);
     if (!self) {
@@ -334,15 +333,14 @@ static void s_process(kn_broker_t *self, size_t index)
                                  w.payload.len, limit));
         it->payload_len = limit;
     } else if (!party) {
-        s_reject(it, KN_EAUTH,
-                 kn_arena_printf(a, "party %s is no longer configured", m->party));
+        s_reject(it, KN_EAUTH, kn_arena_printf(a, "party %s is no longer configured", m->party));
     } else if (!reader) {
         s_reject(it, KN_EROLE,
                  kn_arena_printf(a, "no reader for format %s of a %s party", party->format,
                                  kn_role_name(party->role)));
     } else {
-        kn_inmsg_t in = {party->name, party->role, party->format, it->content_type,
-                         w.payload.data, w.payload.len};
+        kn_inmsg_t in = {party->name,      party->role,    party->format,
+                         it->content_type, w.payload.data, w.payload.len};
         kn_event_list_t events = {0};
         rc = kn_adapter_read(reader, &in, a, &events, &err);
         if (rc != 0)
@@ -456,8 +454,8 @@ static void s_try_connect(kn_broker_t *self)
         self->backoff_ms = min;
         return;
     }
-    kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING,
-           "%s (next attempt in %lld ms)", why, (long long)self->backoff_ms);
+    kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING, "%s (next attempt in %lld ms)", why,
+           (long long)self->backoff_ms);
     self->next_connect = s_now_ms() + self->backoff_ms;
     self->backoff_ms = self->backoff_ms * 2 > max ? max : self->backoff_ms * 2;
 }
@@ -533,8 +531,8 @@ int kn_broker_run(kn_broker_t *self)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    kn_log(KN_LOG_NOTICE, "listening on %s parties=%zu",
-           kn_config_str(self->cfg, "broker", "bind"), kn_config_party_count(self->cfg));
+    kn_log(KN_LOG_NOTICE, "listening on %s parties=%zu", kn_config_str(self->cfg, "broker", "bind"),
+           kn_config_party_count(self->cfg));
     s_try_connect(self);
     while (!s_stop) {
         if (s_reload && self->nmsgs == 0) {

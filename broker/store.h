@@ -22,18 +22,18 @@ typedef enum { KN_INBOUND_ACCEPTED = 0, KN_INBOUND_REJECTED } kn_inbound_status_
 /* One received message on its way into inbound.  The broker fills the first
  * block; kn_store_write() fills the second.  Strings are borrowed. */
 typedef struct {
-    const char *party;          /* authenticated party */
-    const char *msg_id;         /* NUL-terminated; NULL for a frame too broken to carry one */
-    const char *content_type;   /* may be NULL for a broken frame */
-    const void *payload;        /* raw bytes as received */
+    const char *party;        /* authenticated party */
+    const char *msg_id;       /* NUL-terminated; NULL for a frame too broken to carry one */
+    const char *content_type; /* may be NULL for a broken frame */
+    const void *payload;      /* raw bytes as received */
     size_t payload_len;
     kn_inbound_status_t status; /* accepted, or rejected with error_code and reason */
     const char *error_code;     /* wire token, e.g. "PARSE"; NULL when accepted */
     const char *reason;         /* readable reason; NULL when accepted */
     int events;                 /* canonical events yielded */
 
-    bool duplicate;             /* set by the store: already stored by an earlier batch,
-                                   the fields above now hold that stored outcome */
+    bool duplicate; /* set by the store: already stored by an earlier batch,
+                       the fields above now hold that stored outcome */
 } kn_inbound_t;
 
 /* A store that will connect with conninfo (copied); NULL on no memory. */
@@ -54,7 +54,7 @@ bool kn_store_connected(const kn_store_t *self);
  * Returns KN_EDB when the connection failed (nothing can be assumed: write the
  * same batch again after reconnecting), or KN_EINVAL when the database refused
  * the batch itself (reason in errbuf; the connection is still good). */
-int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena,
-                   char *errbuf, size_t errsize);
+int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
+                   size_t errsize);
 
 #endif

@@ -12,8 +12,8 @@
 #define S_ZAP_FRAMES 7 /* version, request id, domain, address, identity, mechanism, key */
 
 struct kn_zap {
-    void *socket;             /* REP bound to the ZAP endpoint */
-    const kn_config_t *cfg;   /* parties, borrowed */
+    void *socket;           /* REP bound to the ZAP endpoint */
+    const kn_config_t *cfg; /* parties, borrowed */
     uint64_t allowed, refused;
 };
 
@@ -104,8 +104,7 @@ static int s_handle_one(kn_zap_t *self)
         s_text(&f[3], address, sizeof address);
         if (!s_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32) {
             text = "CURVE required";
-            kn_log(KN_LOG_WARNING, "zap: refused a connection without CURVE address=%s",
-                   address);
+            kn_log(KN_LOG_WARNING, "zap: refused a connection without CURVE address=%s", address);
         } else {
             const uint8_t *pub = zmq_msg_data(&f[6]);
             kn_keys_z85(pub, key);

@@ -76,14 +76,15 @@ int kn_cmd_broker(int argc, char **argv)
 
 static int s_db_usage(FILE *out)
 {
-    fprintf(out, "usage: kouan db [-c FILE] start | stop | status | migrate | conninfo\n"
-                 "  start     create (initdb) and start the private cluster in [database] data_dir\n"
-                 "  stop      stop the private cluster\n"
-                 "  status    say whether the database answers and its schema version\n"
-                 "  migrate   apply the numbered schema migrations not yet applied\n"
-                 "  conninfo  print the libpq connection string kouan uses\n"
-                 "With [database] conninfo set, start and stop do nothing: that server is "
-                 "someone else's.\n");
+    fprintf(out,
+            "usage: kouan db [-c FILE] start | stop | status | migrate | conninfo\n"
+            "  start     create (initdb) and start the private cluster in [database] data_dir\n"
+            "  stop      stop the private cluster\n"
+            "  status    say whether the database answers and its schema version\n"
+            "  migrate   apply the numbered schema migrations not yet applied\n"
+            "  conninfo  print the libpq connection string kouan uses\n"
+            "With [database] conninfo set, start and stop do nothing: that server is "
+            "someone else's.\n");
     return out == stdout ? KN_EXIT_OK : KN_EXIT_USAGE;
 }
 
@@ -140,7 +141,8 @@ int kn_cmd_db(int argc, char **argv)
         } else if (!strcmp(action, "status")) {
             int v = kn_db_schema_version(conn);
             printf("connected: %s\nschema version %d, this kouan needs %d%s\n", conninfo, v,
-                   kn_db_latest_version(), v == kn_db_latest_version() ? "" : ": run kouan db migrate");
+                   kn_db_latest_version(),
+                   v == kn_db_latest_version() ? "" : ": run kouan db migrate");
             rc = v == kn_db_latest_version() ? KN_EXIT_OK : KN_EXIT_FAILED;
         } else {
             int n = kn_db_migrate(conn, stdout, why, sizeof why);

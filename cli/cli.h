@@ -7,10 +7,10 @@
 
 /* Exit statuses shared by the subcommands. */
 enum {
-    KN_EXIT_OK = 0,       /* done; for send: every message accepted */
-    KN_EXIT_REFUSED = 1,  /* send: at least one message refused (NACK) */
-    KN_EXIT_USAGE = 2,    /* bad arguments or configuration */
-    KN_EXIT_FAILED = 3    /* could not do it: broker away, key refused, database down */
+    KN_EXIT_OK = 0,      /* done; for send: every message accepted */
+    KN_EXIT_REFUSED = 1, /* send: at least one message refused (NACK) */
+    KN_EXIT_USAGE = 2,   /* bad arguments or configuration */
+    KN_EXIT_FAILED = 3   /* could not do it: broker away, key refused, database down */
 };
 
 /* The configuration file named by -c, $KOUAN_CONF, or the default. */

@@ -47,10 +47,10 @@ typedef struct {
 typedef struct {
     s_file_t *files;
     size_t n, cap;
-    size_t *flight;  /* indexes of the files in flight */
+    size_t *flight; /* indexes of the files in flight */
     size_t nflight;
     const char *ctype_override;
-    bool keep;       /* leave files where they are */
+    bool keep; /* leave files where they are */
     bool quiet;
 } s_send_t;
 
@@ -255,22 +255,21 @@ static void s_finish(s_send_t *s, s_file_t *f, s_state_t state, const char *code
 
 static int s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: kouan send [options] FILE|DIR...\n"
-            "  -c, --config FILE        configuration file ([client] section)\n"
-            "  -b, --broker ENDPOINT    broker endpoint (default from [client] broker)\n"
-            "  -s, --server-key FILE    the broker's public key file\n"
-            "  -k, --key FILE           this party's secret key file\n"
-            "  -w, --window N           messages in flight at once\n"
-            "  -r, --resend-ms N        resend when no answer within N ms\n"
-            "  -T, --timeout S          give up on a message after S seconds (0 = never)\n"
-            "  -t, --content-type TYPE  content type for every file (default: from the "
-            "extension, .edi or .xml)\n"
-            "  -K, --keep               leave files where they are (default: move to done/ "
-            "or failed/)\n"
-            "  -q, --quiet              print only refusals and failures\n"
-            "A directory is a spool: its regular files are sent in name order.\n"
-            "Exit status: 0 all accepted, 1 some refused, 2 usage, 3 could not deliver.\n");
+    fprintf(out, "usage: kouan send [options] FILE|DIR...\n"
+                 "  -c, --config FILE        configuration file ([client] section)\n"
+                 "  -b, --broker ENDPOINT    broker endpoint (default from [client] broker)\n"
+                 "  -s, --server-key FILE    the broker's public key file\n"
+                 "  -k, --key FILE           this party's secret key file\n"
+                 "  -w, --window N           messages in flight at once\n"
+                 "  -r, --resend-ms N        resend when no answer within N ms\n"
+                 "  -T, --timeout S          give up on a message after S seconds (0 = never)\n"
+                 "  -t, --content-type TYPE  content type for every file (default: from the "
+                 "extension, .edi or .xml)\n"
+                 "  -K, --keep               leave files where they are (default: move to done/ "
+                 "or failed/)\n"
+                 "  -q, --quiet              print only refusals and failures\n"
+                 "A directory is a spool: its regular files are sent in name order.\n"
+                 "Exit status: 0 all accepted, 1 some refused, 2 usage, 3 could not deliver.\n");
     return out == stdout ? KN_EXIT_OK : KN_EXIT_USAGE;
 }
 
@@ -305,13 +304,18 @@ typedef struct {
 
 int kn_cmd_send(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},   {"broker", required_argument, NULL, 'b'},
-        {"server-key", required_argument, NULL, 's'}, {"key", required_argument, NULL, 'k'},
-        {"window", required_argument, NULL, 'w'},   {"resend-ms", required_argument, NULL, 'r'},
-        {"timeout", required_argument, NULL, 'T'},  {"content-type", required_argument, NULL, 't'},
-        {"keep", no_argument, NULL, 'K'},           {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"broker", required_argument, NULL, 'b'},
+                                         {"server-key", required_argument, NULL, 's'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"window", required_argument, NULL, 'w'},
+                                         {"resend-ms", required_argument, NULL, 'r'},
+                                         {"timeout", required_argument, NULL, 'T'},
+                                         {"content-type", required_argument, NULL, 't'},
+                                         {"keep", no_argument, NULL, 'K'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *path = NULL;
     s_override_t overrides[6];
     int noverrides = 0, c;
@@ -372,8 +376,8 @@ int kn_cmd_send(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < noverrides; i++)
-        if (kn_config_set(cfg, "client", overrides[i].name, overrides[i].value, why,
-                          sizeof why) != 0) {
+        if (kn_config_set(cfg, "client", overrides[i].name, overrides[i].value, why, sizeof why) !=
+            0) {
             fprintf(stderr, "kouan send: %s\n", why);
             goto out;
         }

@@ -14,11 +14,11 @@
 
 struct kn_client {
     void *ctx;
-    void *socket;   /* DEALER to the broker */
-    void *monitor;  /* PAIR receiving the socket's handshake events */
+    void *socket;                         /* DEALER to the broker */
+    void *monitor;                        /* PAIR receiving the socket's handshake events */
     zmq_msg_t frames[S_MAX_REPLY_FRAMES]; /* the last reply */
     int nframes;
-    char *strings;  /* NUL-terminated copies for kn_reply_t */
+    char *strings; /* NUL-terminated copies for kn_reply_t */
 };
 
 static void s_release_reply(kn_client_t *self)
@@ -55,8 +55,7 @@ kn_client_t *kn_client_new(const char *endpoint, const char *server_public_z85,
         zmq_setsockopt(self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
         zmq_setsockopt(self->socket, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl) ||
         zmq_setsockopt(self->socket, ZMQ_HEARTBEAT_TIMEOUT, &hb_ttl, sizeof hb_ttl) ||
-        zmq_setsockopt(self->socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max,
-                       sizeof reconnect_max)) {
+        zmq_setsockopt(self->socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max)) {
         snprintf(errbuf, errsize, "cannot set up the socket: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
@@ -72,8 +71,7 @@ kn_client_t *kn_client_new(const char *endpoint, const char *server_public_z85,
         goto fail;
     }
     if (zmq_connect(self->socket, endpoint) != 0) {
-        snprintf(errbuf, errsize, "cannot connect to %s: %s", endpoint,
-                 zmq_strerror(zmq_errno()));
+        snprintf(errbuf, errsize, "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
         goto fail;
     }
     return self;
@@ -123,8 +121,8 @@ void *kn_client_socket(kn_client_t *self)
     return self->socket;
 }
 
-int kn_client_send(kn_client_t *self, const char *id, const char *content_type,
-                   const void *payload, size_t len)
+int kn_client_send(kn_client_t *self, const char *id, const char *content_type, const void *payload,
+                   size_t len)
 {
     kn_frame_t f[3] = {{id, strlen(id)}, {content_type, strlen(content_type)}, {payload, len}};
     return kn_wire_send(self->socket, NULL, KN_WIRE_MSG, f, 3, 0);
@@ -169,8 +167,7 @@ int kn_client_recv(kn_client_t *self, kn_reply_t *reply, int timeout_ms, char *e
                    size_t errsize)
 {
     s_release_reply(self);
-    zmq_pollitem_t items[2] = {{self->socket, 0, ZMQ_POLLIN, 0},
-                               {self->monitor, 0, ZMQ_POLLIN, 0}};
+    zmq_pollitem_t items[2] = {{self->socket, 0, ZMQ_POLLIN, 0}, {self->monitor, 0, ZMQ_POLLIN, 0}};
     int rc = zmq_poll(items, 2, timeout_ms);
     if (rc < 0) {
         snprintf(errbuf, errsize, "%s", zmq_strerror(zmq_errno()));

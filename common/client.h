@@ -18,11 +18,11 @@ typedef struct kn_client kn_client_t;
 /* A reply from the broker; the strings are owned by the client and valid until
  * the next kn_client_recv(). */
 typedef struct {
-    kn_wire_cmd_t cmd;     /* KN_WIRE_ACK, KN_WIRE_NACK or KN_WIRE_OUT */
-    const char *id;        /* message id (ACK/NACK) or instruction id (OUT) */
-    const char *code;      /* ACK: events accepted; NACK: error code; OUT: content type */
-    const char *text;      /* NACK: reason; ACK: warnings ("" when none) */
-    const void *payload;   /* OUT: the instruction */
+    kn_wire_cmd_t cmd;   /* KN_WIRE_ACK, KN_WIRE_NACK or KN_WIRE_OUT */
+    const char *id;      /* message id (ACK/NACK) or instruction id (OUT) */
+    const char *code;    /* ACK: events accepted; NACK: error code; OUT: content type */
+    const char *text;    /* NACK: reason; ACK: warnings ("" when none) */
+    const void *payload; /* OUT: the instruction */
     size_t payload_len;
 } kn_reply_t;
 
@@ -37,8 +37,8 @@ kn_client_t *kn_client_new_from_config(const kn_config_t *cfg, char *errbuf, siz
 void kn_client_destroy(kn_client_t **self);
 
 /* Queue a MSG.  Returns 0 or KN_EIO. */
-int kn_client_send(kn_client_t *self, const char *id, const char *content_type,
-                   const void *payload, size_t len);
+int kn_client_send(kn_client_t *self, const char *id, const char *content_type, const void *payload,
+                   size_t len);
 
 /* Acknowledge an instruction (OUTACK).  Returns 0 or KN_EIO. */
 int kn_client_outack(kn_client_t *self, const char *instruction_id);

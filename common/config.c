@@ -43,8 +43,7 @@ static const kn_option_t s_options[] = {
      "the broker's CURVE public key"},
     {"client", "secret_key_file", KN_OPT_PATH, "party.key", 0, 0, NULL, false,
      "this party's CURVE secret key, mode 0600"},
-    {"client", "window", KN_OPT_INT, "64", 1, 10000, NULL, false,
-     "messages in flight at once"},
+    {"client", "window", KN_OPT_INT, "64", 1, 10000, NULL, false, "messages in flight at once"},
     {"client", "resend_ms", KN_OPT_INT, "2000", 50, 600000, NULL, false,
      "resend a message not acknowledged within this time"},
     {"client", "timeout_s", KN_OPT_INT, "600", 0, 31536000, NULL, false,
@@ -69,22 +68,22 @@ typedef struct {
 } s_value_t;
 
 typedef struct {
-    kn_party_conf_t pub;             /* what callers see */
-    s_value_t values[S_NOPTS];       /* only the party.* rows are used */
+    kn_party_conf_t pub;       /* what callers see */
+    s_value_t values[S_NOPTS]; /* only the party.* rows are used */
 } s_party_t;
 
 struct kn_config {
-    s_value_t values[S_NOPTS];   /* singleton sections */
-    s_party_t *parties;          /* in file order */
+    s_value_t values[S_NOPTS]; /* singleton sections */
+    s_party_t *parties;        /* in file order */
     size_t nparties;
-    char *path;                  /* file loaded */
-    char *dir;                   /* its directory, for relative paths */
-    kn_config_check_fn check;    /* extra value checks, may be NULL */
+    char *path;               /* file loaded */
+    char *dir;                /* its directory, for relative paths */
+    kn_config_check_fn check; /* extra value checks, may be NULL */
     /* parse state */
-    int line;                    /* line being read */
-    int section_line;            /* line of the last [section] header */
-    int error_line;              /* line of the first error */
-    char *error;                 /* first error, "file:line: reason" */
+    int line;         /* line being read */
+    int section_line; /* line of the last [section] header */
+    int error_line;   /* line of the first error */
+    char *error;      /* first error, "file:line: reason" */
 };
 
 const kn_option_t *kn_config_options(void)
@@ -123,8 +122,8 @@ static int s_parse_value(const kn_config_t *self, const kn_option_t *o, const ch
             return -1;
         }
         if (n < o->min || n > o->max) {
-            snprintf(why, whysize, "%s = %lld is out of range (%" PRId64 "..%" PRId64 ")",
-                     o->name, n, o->min, o->max);
+            snprintf(why, whysize, "%s = %lld is out of range (%" PRId64 "..%" PRId64 ")", o->name,
+                     n, o->min, o->max);
             return -1;
         }
         v->ival = n;
@@ -346,8 +345,7 @@ static void s_check_parties(kn_config_t *self)
         if (!v->set)
             continue;
         self->line = v->line;
-        if (self->check(s_options[i].section, s_options[i].name, v->text, NULL, why,
-                        sizeof why)) {
+        if (self->check(s_options[i].section, s_options[i].name, v->text, NULL, why, sizeof why)) {
             s_fail(self, "%s", why);
             return;
         }
@@ -368,8 +366,8 @@ static void s_check_parties(kn_config_t *self)
             if (strcmp(s_options[i].section, S_PARTY_SECTION) != 0)
                 continue;
             self->line = party->values[i].line;
-            if (self->check(S_PARTY_SECTION, s_options[i].name, party->values[i].text, role,
-                            why, sizeof why)) {
+            if (self->check(S_PARTY_SECTION, s_options[i].name, party->values[i].text, role, why,
+                            sizeof why)) {
                 s_fail(self, "[party.%s]: %s", party->pub.name, why);
                 return;
             }
@@ -377,8 +375,7 @@ static void s_check_parties(kn_config_t *self)
         self->line = party->values[s_find(S_PARTY_SECTION, "public_key_file")].line;
         party->pub.role = kn_role_parse(party->values[s_find(S_PARTY_SECTION, "role")].text);
         party->pub.format = party->values[s_find(S_PARTY_SECTION, "format")].text;
-        party->pub.public_key_file =
-            party->values[s_find(S_PARTY_SECTION, "public_key_file")].text;
+        party->pub.public_key_file = party->values[s_find(S_PARTY_SECTION, "public_key_file")].text;
         if (kn_keys_read_public(party->pub.public_key_file, party->pub.public_key, NULL, why,
                                 sizeof why)) {
             s_fail(self, "[party.%s]: %s", party->pub.name, why);
@@ -386,8 +383,8 @@ static void s_check_parties(kn_config_t *self)
         }
         for (size_t q = 0; q < p; q++)
             if (!memcmp(self->parties[q].pub.public_key, party->pub.public_key, 32)) {
-                s_fail(self, "[party.%s] has the same public key as [party.%s]",
-                       party->pub.name, self->parties[q].pub.name);
+                s_fail(self, "[party.%s] has the same public key as [party.%s]", party->pub.name,
+                       self->parties[q].pub.name);
                 return;
             }
     }
@@ -520,8 +517,7 @@ const char *kn_config_restart_needed(const kn_config_t *a, const kn_config_t *b,
         const char *y = b->values[i].text ? b->values[i].text : "";
         if (!strcmp(x, y))
             continue;
-        int n = snprintf(buf + used, size - used, "%s%s.%s", used ? ", " : "", o->section,
-                         o->name);
+        int n = snprintf(buf + used, size - used, "%s%s.%s", used ? ", " : "", o->section, o->name);
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;

@@ -23,14 +23,14 @@ typedef enum { KN_OPT_STRING, KN_OPT_PATH, KN_OPT_INT, KN_OPT_BOOL, KN_OPT_ENUM 
 
 /* One row of the option table. */
 typedef struct {
-    const char *section;     /* "broker", "database", "client", or "party.*" for every party */
-    const char *name;        /* option name */
-    kn_opt_type_t type;      /* how the value is read */
-    const char *def;         /* default as written in the file; NULL = required */
-    int64_t min, max;        /* bounds for KN_OPT_INT */
-    const char *choices;     /* "a|b|c" for KN_OPT_ENUM */
-    bool reloadable;         /* may change on SIGHUP without a restart */
-    const char *help;        /* one line, shown in the sample file */
+    const char *section; /* "broker", "database", "client", or "party.*" for every party */
+    const char *name;    /* option name */
+    kn_opt_type_t type;  /* how the value is read */
+    const char *def;     /* default as written in the file; NULL = required */
+    int64_t min, max;    /* bounds for KN_OPT_INT */
+    const char *choices; /* "a|b|c" for KN_OPT_ENUM */
+    bool reloadable;     /* may change on SIGHUP without a restart */
+    const char *help;    /* one line, shown in the sample file */
 } kn_option_t;
 
 /* A configured party.  Strings are owned by the config. */

@@ -19,7 +19,7 @@
 #define KN_PG_BINDIR "/usr/lib/postgresql/15/bin"
 #endif
 
-#define S_PG_USER "postgres"  /* who runs the private cluster when we are root */
+#define S_PG_USER "postgres" /* who runs the private cluster when we are root */
 #define S_DB_NAME "kouan"
 #define S_DB_USER "kouan"
 
@@ -100,8 +100,7 @@ static int s_run(char *const argv[], const char *cwd, char *out, size_t outsize)
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO);
-        if (pw && (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-                   setuid(pw->pw_uid) != 0)) {
+        if (pw && (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)) {
             fprintf(stderr, "cannot become user %s: %s\n", S_PG_USER, strerror(errno));
             _exit(127);
         }
@@ -153,8 +152,8 @@ static int s_check_reachable(const char *dir, char *errbuf, size_t errsize)
         struct stat st;
         if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH)) {
             snprintf(errbuf, errsize,
-                     "the postgres user cannot reach %s: %s is mode %04o (it needs o+x)", dir,
-                     path, (unsigned)(st.st_mode & 07777));
+                     "the postgres user cannot reach %s: %s is mode %04o (it needs o+x)", dir, path,
+                     (unsigned)(st.st_mode & 07777));
             return KN_EIO;
         }
     }
@@ -201,8 +200,8 @@ static int s_initdb(const char *dir, char *errbuf, size_t errsize)
     }
     char initdb[PATH_MAX];
     snprintf(initdb, sizeof initdb, "%s/initdb", s_bindir());
-    char *argv[] = {initdb, "-D", (char *)dir, "-U", S_DB_USER, "-A", "trust", "-E", "UTF8",
-                    "--locale=C", NULL};
+    char *argv[] = {initdb,  "-D", (char *)dir, "-U",         S_DB_USER, "-A",
+                    "trust", "-E", "UTF8",      "--locale=C", NULL};
     if (s_run(argv, dir, out, sizeof out) != 0) {
         snprintf(errbuf, errsize, "initdb %s failed:\n%s", dir, out);
         return KN_EDB;
@@ -246,11 +245,11 @@ int kn_db_private_start(const char *data_dir, char *errbuf, size_t errsize)
         char pg_ctl[PATH_MAX], logfile[PATH_MAX];
         snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", s_bindir());
         snprintf(logfile, sizeof logfile, "%s/postgres.log", data_dir);
-        char *argv[] = {pg_ctl, "-D", (char *)data_dir, "-l", logfile, "-w", "-t", "120",
-                        "start", NULL};
+        char *argv[] = {pg_ctl, "-D",  (char *)data_dir, "-l", logfile, "-w",
+                        "-t",   "120", "start",          NULL};
         if (s_run(argv, data_dir, out, sizeof out) != 0) {
-            snprintf(errbuf, errsize, "pg_ctl start %s failed (see %s):\n%s", data_dir,
-                     logfile, out);
+            snprintf(errbuf, errsize, "pg_ctl start %s failed (see %s):\n%s", data_dir, logfile,
+                     out);
             return KN_EDB;
         }
     }
@@ -285,8 +284,7 @@ int kn_db_private_stop(const char *data_dir, char *errbuf, size_t errsize)
     if (!kn_db_private_running(data_dir))
         return 0;
     snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", s_bindir());
-    char *argv[] = {pg_ctl, "-D", (char *)data_dir, "-m", "fast", "-w", "-t", "120", "stop",
-                    NULL};
+    char *argv[] = {pg_ctl, "-D", (char *)data_dir, "-m", "fast", "-w", "-t", "120", "stop", NULL};
     if (s_run(argv, data_dir, out, sizeof out) != 0) {
         snprintf(errbuf, errsize, "pg_ctl stop %s failed:\n%s", data_dir, out);
         return KN_EDB;
@@ -320,11 +318,10 @@ PGconn *kn_db_connect(const char *conninfo, char *errbuf, size_t errsize)
     return conn;
 }
 
-static const char s_version_table[] =
-    "CREATE TABLE IF NOT EXISTS kouan_schema ("
-    " version integer PRIMARY KEY,"
-    " name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char s_version_table[] = "CREATE TABLE IF NOT EXISTS kouan_schema ("
+                                      " version integer PRIMARY KEY,"
+                                      " name text NOT NULL,"
+                                      " applied_at timestamptz NOT NULL DEFAULT now())";
 
 int kn_db_schema_version(PGconn *conn)
 {
@@ -385,8 +382,9 @@ int kn_db_migrate(PGconn *conn, FILE *out, char *errbuf, size_t errsize)
         char version[16];
         snprintf(version, sizeof version, "%d", m->version);
         const char *params[2] = {version, m->name};
-        PGresult *res = PQexecParams(conn, "INSERT INTO kouan_schema (version, name) VALUES ($1, $2)",
-                                     2, NULL, params, NULL, NULL, 0);
+        PGresult *res =
+            PQexecParams(conn, "INSERT INTO kouan_schema (version, name) VALUES ($1, $2)", 2, NULL,
+                         params, NULL, NULL, 0);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         PQclear(res);
         if (!ok) {

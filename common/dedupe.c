@@ -12,7 +12,7 @@ typedef struct {
 
 struct kn_dedupe {
     s_slot_t *slots;
-    size_t mask;     /* slots - 1, a power of two */
+    size_t mask; /* slots - 1, a power of two */
     size_t count;
     size_t capacity;
 };
@@ -45,14 +45,13 @@ static uint64_t s_hash(const char *party, const char *id, size_t id_len)
     return h;
 }
 
-static s_slot_t *s_lookup(const kn_dedupe_t *self, const char *party, const char *id,
-                          size_t id_len)
+static s_slot_t *s_lookup(const kn_dedupe_t *self, const char *party, const char *id, size_t id_len)
 {
     size_t i = (size_t)s_hash(party, id, id_len) & self->mask;
     for (;;) {
         s_slot_t *s = &self->slots[i];
-        if (!s->party || (s->id_len == id_len && !memcmp(s->id, id, id_len) &&
-                          !strcmp(s->party, party)))
+        if (!s->party ||
+            (s->id_len == id_len && !memcmp(s->id, id, id_len) && !strcmp(s->party, party)))
             return s;
         i = (i + 1) & self->mask;
     }
@@ -73,8 +72,7 @@ int64_t kn_dedupe_add(kn_dedupe_t *self, const char *party, const char *id, size
     return -1;
 }
 
-int64_t kn_dedupe_find(const kn_dedupe_t *self, const char *party, const char *id,
-                       size_t id_len)
+int64_t kn_dedupe_find(const kn_dedupe_t *self, const char *party, const char *id, size_t id_len)
 {
     const s_slot_t *s = s_lookup(self, party, id, id_len);
     return s->party ? s->value : -1;

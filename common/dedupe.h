@@ -26,7 +26,6 @@ int64_t kn_dedupe_add(kn_dedupe_t *self, const char *party, const char *id, size
                       int64_t value);
 
 /* The value stored for (party, id), or -1. */
-int64_t kn_dedupe_find(const kn_dedupe_t *self, const char *party, const char *id,
-                       size_t id_len);
+int64_t kn_dedupe_find(const kn_dedupe_t *self, const char *party, const char *id, size_t id_len);
 
 #endif

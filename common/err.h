@@ -11,21 +11,21 @@
 
 typedef enum {
     KN_OK = 0,
-    KN_ENOMEM = -1,   /* out of memory */
-    KN_EINVAL = -2,   /* caller passed an invalid argument */
-    KN_EIO = -3,      /* operating-system I/O error (see errno) */
-    KN_ECONFIG = -4,  /* configuration file is wrong */
-    KN_EDB = -5,      /* database error or connection lost */
-    KN_EWIRE = -6,    /* malformed wire frame */
-    KN_EPARSE = -7,   /* message could not be read by its adapter */
-    KN_EROLE = -8,    /* party's role may not send this kind of message */
-    KN_ETOOBIG = -9,  /* message exceeds a size limit */
-    KN_EAUTH = -10,   /* authentication refused */
+    KN_ENOMEM = -1,     /* out of memory */
+    KN_EINVAL = -2,     /* caller passed an invalid argument */
+    KN_EIO = -3,        /* operating-system I/O error (see errno) */
+    KN_ECONFIG = -4,    /* configuration file is wrong */
+    KN_EDB = -5,        /* database error or connection lost */
+    KN_EWIRE = -6,      /* malformed wire frame */
+    KN_EPARSE = -7,     /* message could not be read by its adapter */
+    KN_EROLE = -8,      /* party's role may not send this kind of message */
+    KN_ETOOBIG = -9,    /* message exceeds a size limit */
+    KN_EAUTH = -10,     /* authentication refused */
     KN_ENOTFOUND = -11, /* no such thing */
     KN_ETIMEDOUT = -12, /* gave up waiting */
-    KN_EXML = -13,    /* XML not well formed or refused by a safety limit */
-    KN_ESCHEMA = -14, /* message is well formed but breaks its schema */
-    KN_EUNKNOWN = -15, /* unknown message type */
+    KN_EXML = -13,      /* XML not well formed or refused by a safety limit */
+    KN_ESCHEMA = -14,   /* message is well formed but breaks its schema */
+    KN_EUNKNOWN = -15,  /* unknown message type */
     KN_ERR_MIN_ = -15
 } kn_err_t;
 
@@ -38,9 +38,9 @@ const char *kn_err_name(int err);
 /* A failure with its position in the input, as the adapters report it.
  * position is a segment number and tag ("segment 14 (EQD)") or an XPath. */
 typedef struct {
-    int code;            /* a kn_err_t */
-    char position[128];  /* where in the message; empty when not applicable */
-    char message[512];   /* primary text, lower case, no trailing period */
+    int code;           /* a kn_err_t */
+    char position[128]; /* where in the message; empty when not applicable */
+    char message[512];  /* primary text, lower case, no trailing period */
 } kn_error_t;
 
 /* Fill err with code, position and a printf-formatted message; returns code. */

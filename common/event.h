@@ -28,31 +28,31 @@ typedef enum { KN_FUNC_ADD = 0, KN_FUNC_WITHDRAW } kn_event_func_t;
 /* A data-quality warning carried by an event (the sender's word stands). */
 typedef struct kn_warning {
     struct kn_warning *next;
-    const char *code;    /* stable token, e.g. "CHECK_DIGIT" */
-    const char *text;    /* readable, e.g. "container number MSCU5510221 fails ..." */
+    const char *code; /* stable token, e.g. "CHECK_DIGIT" */
+    const char *text; /* readable, e.g. "container number MSCU5510221 fails ..." */
 } kn_warning_t;
 
 typedef struct kn_event {
-    struct kn_event *next;          /* next event of the same message */
-    kn_event_type_t type;           /* DCSA eventType */
-    const char *code;               /* DISC, LOAD, GTIN, GTOT, INSP, ARRI, DEPA, HOLD, RELS ... */
-    kn_event_class_t classifier;    /* ACT, PLN or EST */
-    kn_event_func_t function;       /* add (default) or withdraw an earlier instruction */
-    const char *event_datetime;     /* ISO 8601 with offset, e.g. 2026-11-22T08:12:00+08:00 */
-    const char *message_kind;       /* source message type: COARRI, CODECO, CLM10021, DUTY_PAID ... */
-    const char *message_ref;        /* source message reference (BGM number, MESSAGE_ID) */
-    const char *position;           /* where in the source: "segment 9 (EQD)" or an XPath */
+    struct kn_event *next;       /* next event of the same message */
+    kn_event_type_t type;        /* DCSA eventType */
+    const char *code;            /* DISC, LOAD, GTIN, GTOT, INSP, ARRI, DEPA, HOLD, RELS ... */
+    kn_event_class_t classifier; /* ACT, PLN or EST */
+    kn_event_func_t function;    /* add (default) or withdraw an earlier instruction */
+    const char *event_datetime;  /* ISO 8601 with offset, e.g. 2026-11-22T08:12:00+08:00 */
+    const char *message_kind;    /* source message type: COARRI, CODECO, CLM10021, DUTY_PAID ... */
+    const char *message_ref;     /* source message reference (BGM number, MESSAGE_ID) */
+    const char *position;        /* where in the source: "segment 9 (EQD)" or an XPath */
 
     /* equipment */
-    const char *equipment_reference;  /* container number, ISO 6346 */
-    const char *iso_equipment_code;   /* size/type, e.g. 45G1 */
-    const char *empty_indicator;      /* EMPTY or LADEN */
-    const char *seals;                /* seal numbers, comma separated */
-    double gross_weight_kg;           /* 0 when not given */
-    double vgm_kg;                    /* verified gross mass, 0 when not given */
-    const char *temperature;          /* set point, e.g. "-18.0 CEL" */
-    const char *stowage_cell;         /* LOC+147 bay/row/tier */
-    const char *truck_plate;          /* gate events */
+    const char *equipment_reference; /* container number, ISO 6346 */
+    const char *iso_equipment_code;  /* size/type, e.g. 45G1 */
+    const char *empty_indicator;     /* EMPTY or LADEN */
+    const char *seals;               /* seal numbers, comma separated */
+    double gross_weight_kg;          /* 0 when not given */
+    double vgm_kg;                   /* verified gross mass, 0 when not given */
+    const char *temperature;         /* set point, e.g. "-18.0 CEL" */
+    const char *stowage_cell;        /* LOC+147 bay/row/tier */
+    const char *truck_plate;         /* gate events */
 
     /* documents */
     const char *transport_document_reference; /* bill of lading number */
@@ -62,17 +62,17 @@ typedef struct kn_event {
     const char *exam_type;                    /* customs exam type, e.g. H986, MANUAL */
     const char *agent_code;                   /* declaring agent, for scoping */
     const char *agent_name;
-    const char *tax_status;                   /* PAID, GUARANTEED, REFUSED, CANCELLED */
+    const char *tax_status; /* PAID, GUARANTEED, REFUSED, CANCELLED */
 
     /* transport */
     const char *vessel_imo;
     const char *vessel_name;
     const char *vessel_call_sign;
     const char *voyage;
-    const char *un_location_code;   /* e.g. CNXMN */
-    const char *facility_code;      /* terminal, e.g. XHCT */
+    const char *un_location_code; /* e.g. CNXMN */
+    const char *facility_code;    /* terminal, e.g. XHCT */
 
-    kn_warning_t *warnings;         /* data-quality warnings, may be NULL */
+    kn_warning_t *warnings; /* data-quality warnings, may be NULL */
 } kn_event_t;
 
 /* An ordered list of events built in an arena. */

@@ -74,8 +74,7 @@ out:
     return rc;
 }
 
-int kn_keys_read_public(const char *path, uint8_t key[32], char *z85, char *errbuf,
-                        size_t errsize)
+int kn_keys_read_public(const char *path, uint8_t key[32], char *z85, char *errbuf, size_t errsize)
 {
     char text[41];
     int rc = s_read_z85(path, text, errbuf, errsize);

@@ -20,8 +20,7 @@ int kn_keys_generate(const char *dir, const char *name, char *errbuf, size_t err
 
 /* Read a public key file into key (32 bytes) and, if z85 is not NULL, its text
  * (41 bytes).  Returns 0 or KN_EIO / KN_EINVAL with the reason in errbuf. */
-int kn_keys_read_public(const char *path, uint8_t key[32], char *z85, char *errbuf,
-                        size_t errsize);
+int kn_keys_read_public(const char *path, uint8_t key[32], char *z85, char *errbuf, size_t errsize);
 
 /* Read a secret key file (refused when group or others can read it) into z85
  * secret text (41 bytes) and its derived public text (41 bytes, may be NULL). */

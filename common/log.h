@@ -8,7 +8,13 @@
 #ifndef KN_LOG_H
 #define KN_LOG_H
 
-typedef enum { KN_LOG_DEBUG = 0, KN_LOG_INFO, KN_LOG_NOTICE, KN_LOG_WARNING, KN_LOG_ERROR } kn_log_level_t;
+typedef enum {
+    KN_LOG_DEBUG = 0,
+    KN_LOG_INFO,
+    KN_LOG_NOTICE,
+    KN_LOG_WARNING,
+    KN_LOG_ERROR
+} kn_log_level_t;
 
 /* Current threshold; messages below it are dropped before formatting. */
 extern kn_log_level_t kn_log_threshold;

@@ -60,8 +60,8 @@ int kn_wire_decode(const kn_frame_t *frames, size_t n, kn_wire_t *out, kn_error_
     if (args >= 1 && kn_wire_valid_id(frames[2].data, frames[2].len))
         out->id = frames[2];
     if (args < s_min_args[cmd] || args > s_max_args[cmd])
-        return kn_error_set(err, KN_EWIRE, "", "wire: %s has %zu frames, expected %zu",
-                            s_cmds[cmd], n, s_min_args[cmd] + 2);
+        return kn_error_set(err, KN_EWIRE, "", "wire: %s has %zu frames, expected %zu", s_cmds[cmd],
+                            n, s_min_args[cmd] + 2);
     /* A NACK may carry an empty id: the broker could not read the message's. */
     if (!out->id.data && !(cmd == KN_WIRE_NACK && frames[2].len == 0))
         return kn_error_set(err, KN_EWIRE, "frame 3",
@@ -104,8 +104,8 @@ int kn_wire_send(void *socket, const kn_frame_t *routing, kn_wire_cmd_t cmd,
     if (zmq_send(socket, name, strlen(name), flags | (n ? ZMQ_SNDMORE : 0)) < 0)
         return KN_EIO;
     for (size_t i = 0; i < n; i++)
-        if (zmq_send(socket, frames[i].data, frames[i].len,
-                     flags | (i + 1 < n ? ZMQ_SNDMORE : 0)) < 0)
+        if (zmq_send(socket, frames[i].data, frames[i].len, flags | (i + 1 < n ? ZMQ_SNDMORE : 0)) <
+            0)
             return KN_EIO;
     return 0;
 }

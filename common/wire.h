@@ -18,11 +18,17 @@
 #include <stddef.h>
 
 #define KN_WIRE_VERSION "KN1"
-#define KN_WIRE_MAX_FRAMES 8      /* more than any command has */
-#define KN_WIRE_MAX_ID 128        /* bytes in a message or instruction id */
-#define KN_WIRE_MAX_CTYPE 64      /* bytes in a content type */
+#define KN_WIRE_MAX_FRAMES 8 /* more than any command has */
+#define KN_WIRE_MAX_ID 128   /* bytes in a message or instruction id */
+#define KN_WIRE_MAX_CTYPE 64 /* bytes in a content type */
 
-typedef enum { KN_WIRE_MSG = 1, KN_WIRE_ACK, KN_WIRE_NACK, KN_WIRE_OUT, KN_WIRE_OUTACK } kn_wire_cmd_t;
+typedef enum {
+    KN_WIRE_MSG = 1,
+    KN_WIRE_ACK,
+    KN_WIRE_NACK,
+    KN_WIRE_OUT,
+    KN_WIRE_OUTACK
+} kn_wire_cmd_t;
 
 /* One frame, borrowed. */
 typedef struct {

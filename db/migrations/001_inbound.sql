@@ -16,5 +16,7 @@ CREATE TABLE inbound (
     CONSTRAINT inbound_reason CHECK (status = 'accepted' OR reason IS NOT NULL)
 );
 
-CREATE INDEX inbound_received ON inbound (received_at);
+-- Rows arrive in time order, so a BRIN index serves time ranges at a fraction
+-- of a btree's cost on every insert.
+CREATE INDEX inbound_received ON inbound USING brin (received_at);
 CREATE INDEX inbound_rejected ON inbound (received_at) WHERE status = 'rejected';

@@ -168,8 +168,8 @@ START_TEST(party_errors)
 END_TEST
 
 /* The checker sees the value with its party's role and its line. */
-static int s_no_cobol(const char *section, const char *name, const char *value,
-                      const char *role, char *why, size_t size)
+static int s_no_cobol(const char *section, const char *name, const char *value, const char *role,
+                      char *why, size_t size)
 {
     if (!strcmp(section, "party.*") && !strcmp(name, "format") && !strcmp(value, "cobol")) {
         snprintf(why, size, "format = cobol: no reader for a %s party", role);
@@ -208,8 +208,7 @@ START_TEST(set_overrides)
     kn_config_t *cfg = kn_config_new();
     ck_assert_int_eq(kn_config_set(cfg, "client", "window", "10", s_err, sizeof s_err), 0);
     ck_assert_int_eq(kn_config_int(cfg, "client", "window"), 10);
-    ck_assert_int_eq(kn_config_set(cfg, "client", "window", "0", s_err, sizeof s_err),
-                     KN_ECONFIG);
+    ck_assert_int_eq(kn_config_set(cfg, "client", "window", "0", s_err, sizeof s_err), KN_ECONFIG);
     ck_assert_str_eq(s_err, "window = 0 is out of range (1..10000)");
     kn_config_destroy(&cfg);
 }

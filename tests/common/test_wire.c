@@ -4,7 +4,10 @@
 #include <string.h>
 #include <zmq.h>
 
-#define F(s) {(s), sizeof(s) - 1}
+#define F(s)                                                                                       \
+    {                                                                                              \
+        (s), sizeof(s) - 1                                                                         \
+    }
 
 START_TEST(msg_decodes)
 {

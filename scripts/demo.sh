@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The demo: a private PostgreSQL, the broker, and the shared sample messages
+# sent through the real wire protocol (CURVE) by the parties that would send
+# them; then what was stored and what was refused, with the reasons.
+# Everything runs in a temporary directory and is shut down at the end.
+set -euo pipefail
+
+KOUAN=$(realpath "${1:-build/kouan}")
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SAMPLES=${KN_SAMPLES_DIR:-$SRC/../shared/samples}
+[ -d "$SAMPLES" ] || { echo "demo: no sample messages at $SAMPLES" >&2; exit 1; }
+SAMPLES=$(realpath "$SAMPLES")
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kouan-demo-XXXXXX")
+chmod 755 "$WORK"
+CONF=$WORK/kouan.conf
+BROKER_PID=
+
+cleanup() {
+    [ -n "$BROKER_PID" ] && kill -TERM "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
+    "$KOUAN" db -c "$CONF" stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "keys and configuration ($WORK)"
+( cd "$WORK" && for n in broker xhct customs-3701 xmtax; do "$KOUAN" keygen "$n" >/dev/null; done )
+cat > "$CONF" <<CONF
+[broker]
+bind = ipc://$WORK/broker.sock
+secret_key_file = broker.key
+
+[database]
+data_dir = pgdata
+
+[client]
+broker = ipc://$WORK/broker.sock
+server_public_key_file = broker.pub
+resend_ms = 500
+timeout_s = 60
+
+# Xiamen Haitian container terminal
+[party.xhct]
+role = terminal
+format = edifact
+public_key_file = xhct.pub
+
+# Xiamen customs district 3701
+[party.customs-3701]
+role = customs
+format = customs-xml
+public_key_file = customs-3701.pub
+
+# Xiamen tax bureau
+[party.xmtax]
+role = tax
+format = tax-xml
+public_key_file = xmtax.pub
+CONF
+"$KOUAN" broker -t -c "$CONF"
+
+step "private PostgreSQL"
+"$KOUAN" db -c "$CONF" start
+"$KOUAN" db -c "$CONF" migrate
+
+step "broker"
+"$KOUAN" broker -c "$CONF" 2> "$WORK/broker.log" &
+BROKER_PID=$!
+for _ in $(seq 1 200); do grep -q "database connected" "$WORK/broker.log" && break; sleep 0.05; done
+grep -q "database connected" "$WORK/broker.log" || { cat "$WORK/broker.log"; exit 1; }
+echo "broker $BROKER_PID listening on ipc://$WORK/broker.sock"
+
+# Each party sends its own files (and the bad ones of its kind) from a spool.
+send_as() { # party key-name files...
+    local party=$1 spool=$WORK/spool/$1
+    shift
+    mkdir -p "$spool"
+    cp "$@" "$spool/"
+    step "kouan send as $party"
+    "$KOUAN" send -c "$CONF" -k "$WORK/$party.key" "$spool" | sed "s|$spool/||" || true
+}
+send_as xhct "$SAMPLES"/terminal/*.edi "$SAMPLES"/bad/*.edi
+send_as customs-3701 "$SAMPLES"/customs/*.xml "$SAMPLES"/bad/*.xml
+send_as xmtax "$SAMPLES"/tax/*.xml
+
+step "stored in inbound"
+psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
+    SELECT party, status, count(*) AS messages, sum(length(payload)) AS bytes, sum(events) AS events
+    FROM inbound GROUP BY party, status ORDER BY party, status"
+
+step "refused, with the reasons (kept raw in inbound)"
+psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
+    SELECT party, left(msg_id, 12) AS msg_id, error_code, reason FROM inbound
+    WHERE status = 'rejected' ORDER BY id"
+
+step "shutting down"
+kill -TERM "$BROKER_PID"
+wait "$BROKER_PID" || true
+BROKER_PID=
+tail -n 1 "$WORK/broker.log"
+"$KOUAN" db -c "$CONF" stop
