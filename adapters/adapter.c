@@ -1,5 +1,8 @@
 #include "adapter.h"
-#include "raw.h"
+#include "customs.h"
+#include "tax.h"
+#include "terminal.h"
+#include "vessel.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +12,14 @@ static const char *const s_xml_types[] = {"application/xml", "text/xml", NULL};
 
 /* role + format → reader.  The broker looks readers up here only. */
 static const kn_reader_t s_readers[] = {
-    {KN_ROLE_TERMINAL, "edifact", s_edifact_types, kn_raw_read,
-     "UN/EDIFACT COARRI, CODECO, BERMAN (raw until the terminal reader lands)"},
-    {KN_ROLE_CUSTOMS, "customs-xml", s_xml_types, kn_raw_read,
-     "China customs CLM XML and manifest receipts (raw until the customs reader lands)"},
-    {KN_ROLE_TAX, "tax-xml", s_xml_types, kn_raw_read,
-     "TaxPayment XML (raw until the tax reader lands)"},
+    {KN_ROLE_TERMINAL, "edifact", s_edifact_types, kn_terminal_read,
+     "UN/EDIFACT D.95B/D.00B COARRI, CODECO, BERMAN"},
+    {KN_ROLE_TERMINAL, "vessel-xml", s_xml_types, kn_vessel_read,
+     "kouan VesselStatus XML (terminals without BERMAN)"},
+    {KN_ROLE_CUSTOMS, "customs-xml", s_xml_types, kn_customs_read,
+     "China customs CLM10011/10021/10041 XML and manifest receipts"},
+    {KN_ROLE_TAX, "tax-xml", s_xml_types, kn_tax_read, "TaxPayment XML"},
 };
-
 #define S_NREADERS (sizeof s_readers / sizeof s_readers[0])
 
 const kn_reader_t *kn_adapter_find(kn_role_t role, const char *format)

@@ -26,9 +26,9 @@
 int kn_db_latest_version(void)
 {
     int v = 0;
-    for (const kn_migration_t *m = kn__migrations; m->name; m++)
-        if (m->version > v)
-            v = m->version;
+    for (const kn_embedded_t *m = kn__migrations; m->name; m++)
+        if (atoi(m->name) > v)
+            v = atoi(m->name);
     return v;
 }
 
@@ -359,7 +359,8 @@ static int s_exec(PGconn *conn, const char *sql, const char *what, char *errbuf,
 int kn_db_migrate(PGconn *conn, FILE *out, char *errbuf, size_t errsize)
 {
     int applied = 0;
-    for (const kn_migration_t *m = kn__migrations; m->name; m++) {
+    for (const kn_embedded_t *m = kn__migrations; m->name; m++) {
+        int version = atoi(m->name);
         /* One transaction per file; the lock makes concurrent migrators wait
          * and then see the version the first one recorded. */
         if (s_exec(conn, "BEGIN", "begin", errbuf, errsize))
@@ -372,16 +373,16 @@ int kn_db_migrate(PGconn *conn, FILE *out, char *errbuf, size_t errsize)
             snprintf(errbuf, errsize, "reading the schema version: %s", PQerrorMessage(conn));
             goto fail;
         }
-        if (m->version <= current) {
+        if (version <= current) {
             if (s_exec(conn, "COMMIT", "commit", errbuf, errsize))
                 return KN_EDB;
             continue;
         }
-        if (s_exec(conn, m->sql, m->name, errbuf, errsize))
+        if (s_exec(conn, m->data, m->name, errbuf, errsize))
             goto fail;
-        char version[16];
-        snprintf(version, sizeof version, "%d", m->version);
-        const char *params[2] = {version, m->name};
+        char version_text[16];
+        snprintf(version_text, sizeof version_text, "%d", version);
+        const char *params[2] = {version_text, m->name};
         PGresult *res =
             PQexecParams(conn, "INSERT INTO kouan_schema (version, name) VALUES ($1, $2)", 2, NULL,
                          params, NULL, NULL, 0);

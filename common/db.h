@@ -11,20 +11,16 @@
 #define KN_DB_H
 
 #include "config.h"
+#include "embed.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* One embedded migration; the table ends with a NULL name. */
-typedef struct {
-    int version;      /* from the file name: 001_x.sql is 1 */
-    const char *name; /* file name */
-    const char *sql;  /* its text */
-} kn_migration_t;
-
-extern const kn_migration_t kn__migrations[];
+/* The numbered migrations of db/migrations, in name order; the version of
+ * each is the number its name starts with (001_inbound.sql is 1). */
+extern const kn_embedded_t kn__migrations[];
 
 /* Highest migration version built in. */
 int kn_db_latest_version(void);

@@ -30,7 +30,7 @@ sed -i 's/^format = edifact$/format = cobol/' "$WORK/bad.conf"
 err=$("$KOUAN" broker -t -c "$WORK/bad.conf" 2>&1) && rc=0 || rc=$?
 assert_eq 2 "$rc" "broker -t exits 2 on a bad file"
 line=$(grep -n '^format = cobol' "$WORK/bad.conf" | cut -d: -f1)
-assert_contains "$err" "bad.conf:$line: [party.xhct]: format = cobol: no reader for a terminal party (formats: edifact)" "the error names file, line and what is wrong"
+assert_contains "$err" "bad.conf:$line: [party.xhct]: format = cobol: no reader for a terminal party (formats: edifact, vessel-xml)" "the error names file, line and what is wrong"
 out=$("$KOUAN" broker -t -c "$CONF")
 assert_contains "$out" "configuration is valid" "broker -t accepts a good file"
 chmod 644 "$WORK/broker.key"

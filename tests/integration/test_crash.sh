@@ -9,9 +9,8 @@ kn_db_start
 for point in crash-before-commit crash-after-commit; do
     spool=$WORK/$point
     mkdir -p "$spool"
-    cp "$KN_SAMPLES_DIR/terminal/coarri-discharge.edi" "$spool/"
-    # make the content (and so the message id) unique to this round
-    printf "UNZ+1+%s'\n" "$point" >> "$spool/coarri-discharge.edi"
+    # a valid COARRI whose interchange reference (and so message id) is this round's
+    sed "s/XHCT000101/$(echo "${point:6:6}" | tr a-z- A-Z0)/g" "$KN_SAMPLES_DIR/terminal/coarri-discharge.edi" > "$spool/coarri-discharge.edi"
     id=$(kn_msg_id "$spool/coarri-discharge.edi")
 
     kn_broker_start KOUAN_FAULT=$point

@@ -52,12 +52,12 @@ reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key"
 assert_eq "KN1 | NACK | m1 | WIRE | frame 2: wire: a party does not send ACK" "$reply" "a party cannot send ACK"
 assert_eq 3 "$(kn_psql "select count(*) from inbound where error_code='WIRE' and msg_id is null")" "broken frames kept, without claiming an id"
 assert_eq "5:HELLO," "$(kn_psql "select convert_from(payload,'UTF8') from inbound where error_code='WIRE' and payload = '\x353a48454c4c4f2c'::bytea")" "broken frames kept as netstrings"
-reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG bad-1 application/edifact "UNB+UNOA:2+X'")
-assert_eq "KN1 | ACK | bad-1 | 0" "$reply" "the corrected message under the same id is taken"
+reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG bad-1 application/edifact "$(cat "$KN_SAMPLES_DIR/terminal/codeco-gate-in-export.edi")")
+assert_eq "KN1 | ACK | bad-1 | 1" "$reply" "the corrected message under the same id is taken"
 
 # empty payload: refused by the reader, stored
 reply=$("$KN_POKE" "ipc://$WORK/broker.sock" "$WORK/broker.pub" "$WORK/xhct.key" KN1 MSG empty-1 application/edifact "")
-assert_eq "KN1 | NACK | empty-1 | PARSE | edifact: message is empty" "$reply" "empty message refused with a reason"
+assert_eq "KN1 | NACK | empty-1 | PARSE | edifact: empty input: no UNB" "$reply" "empty message refused with a reason"
 
 kill -TERM "$BROKER_PID"; kn_broker_wait
 assert_eq 0 "$BROKER_STATUS" "broker exits 0 on SIGTERM"
