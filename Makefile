@@ -19,8 +19,10 @@ build: deps
 demo: build
 	scripts/demo.sh $(BUILD)/kouan
 
+# clang, so the libFuzzer targets build and run (briefly) beside the tests
 test: deps
-	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKN_SANITIZE=ON >/dev/null
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	      -DKN_SANITIZE=ON -DKN_FUZZ=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j$(JOBS)
 	ctest --test-dir $(TEST_BUILD) --output-on-failure --no-tests=error
 
