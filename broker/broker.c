@@ -4,6 +4,7 @@
 #include "db.h"
 #include "dedupe.h"
 #include "err.h"
+#include "eventjson.h"
 #include "keys.h"
 #include "log.h"
 #include "store.h"
@@ -251,6 +252,24 @@ static int s_join_frames(kn_broker_t *self, const s_msg_t *m, kn_inbound_t *it)
     return 0;
 }
 
+/* The data-quality warnings of a message's events, for its ACK and its row:
+ * "MSCU5510221: CHECK_DIGIT: ...; ...", or NULL when there are none. */
+static const char *s_warnings(kn_arena_t *a, const kn_event_list_t *events)
+{
+    const char *all = NULL;
+    for (const kn_event_t *ev = events->head; ev; ev = ev->next) {
+        if (!ev->warnings)
+            continue;
+        const char *one = kn_event_warnings_text(ev, a);
+        const char *who = ev->equipment_reference ? ev->equipment_reference
+                          : ev->vessel_imo        ? ev->vessel_imo
+                                                  : ev->message_kind;
+        all = all ? kn_arena_printf(a, "%s; %s: %s", all, who ? who : "-", one ? one : "")
+                  : kn_arena_printf(a, "%s: %s", who ? who : "-", one ? one : "");
+    }
+    return all;
+}
+
 static kn_inbound_t *s_new_item(kn_broker_t *self, s_msg_t *m)
 {
     kn_inbound_t *it = &self->items[self->nitems];
@@ -341,12 +360,16 @@ static void s_process(kn_broker_t *self, size_t index)
     } else {
         kn_inmsg_t in = {party->name,      party->role,    party->format,
                          it->content_type, w.payload.data, w.payload.len};
-        kn_event_list_t events = {0};
-        rc = kn_adapter_read(reader, &in, a, &events, &err);
+        kn_event_list_t *events = kn_arena_calloc(a, 1, sizeof *events);
+        rc = events ? kn_adapter_read(reader, &in, a, events, &err)
+                    : kn_error_set(&err, KN_ENOMEM, "", "out of memory");
         if (rc != 0)
             s_reject(it, err.code, kn_arena_strdup(a, kn_error_text(&err, text, sizeof text)));
-        else
-            it->events = (int)events.count;
+        else {
+            it->events = (int)events->count;
+            it->event_list = events;
+            it->warnings = s_warnings(a, events);
+        }
     }
     if (it->status == KN_INBOUND_REJECTED && !it->reason)
         s_reject(it, KN_ENOMEM, "out of memory");
@@ -410,8 +433,11 @@ static void s_reply(kn_broker_t *self, s_msg_t *m)
     if (it->status == KN_INBOUND_ACCEPTED) {
         char count[16];
         snprintf(count, sizeof count, "%d", it->events);
-        kn_frame_t f[2] = {m->reply_id, {count, strlen(count)}};
-        rc = kn_wire_send(self->router, &routing, KN_WIRE_ACK, f, 2, ZMQ_DONTWAIT);
+        kn_frame_t f[3] = {m->reply_id, {count, strlen(count)}, {it->warnings, 0}};
+        if (it->warnings)
+            f[2].len = strlen(it->warnings);
+        rc = kn_wire_send(self->router, &routing, KN_WIRE_ACK, f, it->warnings ? 3 : 2,
+                          ZMQ_DONTWAIT);
         self->acked++;
     } else {
         kn_frame_t f[3] = {m->reply_id,

@@ -1,6 +1,7 @@
 #include "store.h"
 #include "db.h"
 #include "dedupe.h"
+#include "eventjson.h"
 #include "err.h"
 #include "log.h"
 
@@ -9,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define S_COLS 8 /* parameters per inbound row */
 
 struct kn_store {
     char *conninfo; /* as configured */
@@ -52,25 +51,41 @@ void kn_store_destroy(kn_store_t **self)
     *self = NULL;
 }
 
-/* The batch goes as one binary array per column and is unnested on the
- * server: 8 parameters whatever the batch size, nothing to parse per row. */
-static const char s_insert[] =
-    "INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, reason, "
-    "events) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], "
-    "$6::text[], $7::text[], $8::int4[])";
-/* The careful form skips rows already there and says which it inserted. */
-static const char s_insert_careful[] =
-    "INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, reason, "
-    "events) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], "
-    "$6::text[], $7::text[], $8::int4[]) ON CONFLICT (party, msg_id) DO NOTHING "
-    "RETURNING party, msg_id";
+/* A batch goes as one binary array per column and is unnested on the server:
+ * a fixed number of parameters whatever the batch size, nothing to parse per
+ * row.  The statements are prepared once per connection. */
+enum { S_INBOUND_COLS = 9, S_EVENT_COLS = 15 };
 
-/* Prepare the batch statements once per connection: parsed and planned once. */
+static const char s_insert_inbound[] =
+    "INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, reason, "
+    "events, warnings) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], "
+    "$5::text[], $6::text[], $7::text[], $8::int4[], $9::text[])";
+
+static const char s_insert_event[] =
+    "INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
+    "event_datetime, equipment_reference, transport_document_reference, "
+    "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail) "
+    "SELECT e.party, e.msg_id, e.seq, e.event_type, e.event_code, e.classifier, e.withdrawn, "
+    "e.event_datetime::timestamptz, e.eq, e.tdr, e.cbr, e.voyage, e.imo, e.has_warnings, "
+    "e.detail::jsonb FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::text[], "
+    "$6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+    "$13::text[], $14::bool[], $15::text[]) AS e(party, msg_id, seq, event_type, event_code, "
+    "classifier, withdrawn, event_datetime, eq, tdr, cbr, voyage, imo, has_warnings, detail)";
+
+/* Which messages of a batch are stored already, with their outcome. */
+static const char s_lookup_inbound[] =
+    "SELECT i.party, i.msg_id, i.status, i.error_code, i.reason, i.events, i.warnings "
+    "FROM inbound i JOIN unnest($1::text[], $2::text[]) AS k(party, msg_id) "
+    "ON i.party = k.party AND i.msg_id = k.msg_id";
+
+/* Prepare the statements once per connection: parsed and planned once. */
 static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
 {
     static const struct {
         const char *name, *sql;
-    } stmts[] = {{"kn_inbound", s_insert}, {"kn_inbound_careful", s_insert_careful}};
+    } stmts[] = {{"kn_inbound", s_insert_inbound},
+                 {"kn_event", s_insert_event},
+                 {"kn_inbound_lookup", s_lookup_inbound}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *res = PQprepare(self->conn, stmts[i].name, stmts[i].sql, 0, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -145,34 +160,7 @@ static const char *s_utf8(kn_arena_t *arena, const char *s)
     return out;
 }
 
-/* Read the stored outcome of a message already in inbound into it. */
-static int s_read_stored(kn_store_t *self, kn_inbound_t *it, kn_arena_t *arena, char *errbuf,
-                         size_t errsize)
-{
-    const char *params[2] = {it->party, it->msg_id};
-    PGresult *res = PQexecParams(self->conn,
-                                 "SELECT status, error_code, reason, events FROM inbound "
-                                 "WHERE party = $1 AND msg_id = $2",
-                                 2, NULL, params, NULL, NULL, 0);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        snprintf(errbuf, errsize, "reading the stored outcome of %s/%s: %s", it->party, it->msg_id,
-                 PQerrorMessage(self->conn));
-        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
-        goto out;
-    }
-    it->duplicate = true;
-    it->status =
-        strcmp(PQgetvalue(res, 0, 0), "accepted") == 0 ? KN_INBOUND_ACCEPTED : KN_INBOUND_REJECTED;
-    it->error_code = PQgetisnull(res, 0, 1) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, 0, 1));
-    it->reason = PQgetisnull(res, 0, 2) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, 0, 2));
-    it->events = atoi(PQgetvalue(res, 0, 3));
-out:
-    PQclear(res);
-    return rc;
-}
-
-enum { S_OID_BYTEA = 17, S_OID_INT4 = 23, S_OID_TEXT = 25 };
+enum { S_OID_BOOL = 16, S_OID_BYTEA = 17, S_OID_INT4 = 23, S_OID_TEXT = 25 };
 
 static unsigned char *s_put32(unsigned char *p, uint32_t v)
 {
@@ -183,174 +171,284 @@ static unsigned char *s_put32(unsigned char *p, uint32_t v)
     return p + 4;
 }
 
-/* A one-dimensional array in PostgreSQL's binary format: ndim, has-null,
- * element type, length, lower bound, then (length, bytes) per element with
- * length -1 for NULL. */
-static unsigned char *s_array(kn_arena_t *arena, uint32_t oid, const void *const *elems,
-                              const size_t *lens, size_t n, int *out_len)
+/* Column-major cells of a batch on their way to binary arrays. */
+typedef struct {
+    size_t rows, cols;
+    const void **cell; /* [col * rows + row], NULL = SQL NULL */
+    size_t *len;       /* its length in bytes */
+} s_grid_t;
+
+static int s_grid(s_grid_t *g, kn_arena_t *arena, size_t rows, size_t cols)
 {
-    size_t size = 20;
-    bool nulls = false;
-    for (size_t i = 0; i < n; i++) {
-        size += 4 + (elems[i] ? lens[i] : 0);
-        nulls |= !elems[i];
-    }
-    unsigned char *buf = kn_arena_alloc(arena, size), *p = buf;
-    if (!buf)
-        return NULL;
-    p = s_put32(p, 1);
-    p = s_put32(p, nulls);
-    p = s_put32(p, oid);
-    p = s_put32(p, (uint32_t)n);
-    p = s_put32(p, 1);
-    for (size_t i = 0; i < n; i++) {
-        if (!elems[i]) {
-            p = s_put32(p, UINT32_MAX); /* -1: NULL */
-            continue;
-        }
-        p = s_put32(p, (uint32_t)lens[i]);
-        memcpy(p, elems[i], lens[i]);
-        p += lens[i];
-    }
-    *out_len = (int)size;
-    return buf;
+    g->rows = rows;
+    g->cols = cols;
+    size_t cells = rows * cols > 0 ? rows * cols : 1;
+    g->cell = kn_arena_calloc(arena, cells, sizeof *g->cell);
+    g->len = kn_arena_calloc(arena, cells, sizeof *g->len);
+    return g->cell && g->len ? 0 : KN_ENOMEM;
 }
 
-/* The batch as libpq parameters: one binary array per column. */
+static void s_text(s_grid_t *g, size_t row, size_t col, const char *s)
+{
+    g->cell[col * g->rows + row] = s;
+    g->len[col * g->rows + row] = s ? strlen(s) : 0;
+}
+
+static void s_bytes(s_grid_t *g, size_t row, size_t col, const void *p, size_t len)
+{
+    g->cell[col * g->rows + row] = p;
+    g->len[col * g->rows + row] = len;
+}
+
+/* The parameters of one statement: one binary array per column. */
 typedef struct {
-    const char *values[S_COLS];
-    int lengths[S_COLS];
-    int formats[S_COLS];
+    const char *values[S_EVENT_COLS];
+    int lengths[S_EVENT_COLS];
+    int formats[S_EVENT_COLS];
+    int count;
 } s_params_t;
 
-static int s_params(s_params_t *p, kn_inbound_t *items, size_t n, kn_arena_t *arena)
+/* Encode column col of g as a one-dimensional array in PostgreSQL's binary
+ * format: ndim, has-null, element type, length, lower bound, then (length,
+ * bytes) per element with length -1 for NULL. */
+static int s_encode(s_params_t *p, const s_grid_t *g, const uint32_t *oids, kn_arena_t *arena)
 {
-    static const uint32_t oids[S_COLS] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_BYTEA,
-                                          S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_INT4};
-    const void **elems = kn_arena_calloc(arena, n * S_COLS, sizeof *elems);
-    size_t *lens = kn_arena_calloc(arena, n * S_COLS, sizeof *lens);
-    uint32_t *events = kn_arena_calloc(arena, n, sizeof *events);
-    if (!elems || !lens || !events)
-        return KN_ENOMEM;
-    for (size_t r = 0; r < n; r++) {
-        kn_inbound_t *it = &items[r];
-        it->duplicate = false;
-        const char *reason = s_utf8(arena, it->reason);
-        if (it->reason && !reason)
-            return KN_ENOMEM;
-        unsigned char *ev = (unsigned char *)&events[r];
-        s_put32(ev, (uint32_t)it->events);
-        const void *row[S_COLS] = {it->party,
-                                   it->msg_id,
-                                   it->content_type,
-                                   it->payload ? it->payload : "",
-                                   it->status == KN_INBOUND_ACCEPTED ? "accepted" : "rejected",
-                                   it->error_code,
-                                   reason,
-                                   ev};
-        for (int c = 0; c < S_COLS; c++) {
-            elems[c * n + r] = row[c];
-            lens[c * n + r] = !row[c] ? 0 : c == 3 ? it->payload_len : c == 7 ? 4 : strlen(row[c]);
+    p->count = (int)g->cols;
+    for (size_t c = 0; c < g->cols; c++) {
+        const void **cell = &g->cell[c * g->rows];
+        const size_t *len = &g->len[c * g->rows];
+        size_t size = 20;
+        bool nulls = false;
+        for (size_t r = 0; r < g->rows; r++) {
+            size += 4 + (cell[r] ? len[r] : 0);
+            nulls |= !cell[r];
         }
-    }
-    for (int c = 0; c < S_COLS; c++) {
-        p->values[c] =
-            (const char *)s_array(arena, oids[c], &elems[c * n], &lens[c * n], n, &p->lengths[c]);
-        p->formats[c] = 1;
-        if (!p->values[c])
+        unsigned char *buf = kn_arena_alloc(arena, size), *q = buf;
+        if (!buf)
             return KN_ENOMEM;
+        q = s_put32(q, 1);
+        q = s_put32(q, nulls);
+        q = s_put32(q, oids[c]);
+        q = s_put32(q, (uint32_t)g->rows);
+        q = s_put32(q, 1);
+        for (size_t r = 0; r < g->rows; r++) {
+            if (!cell[r]) {
+                q = s_put32(q, UINT32_MAX); /* -1: NULL */
+                continue;
+            }
+            q = s_put32(q, (uint32_t)len[r]);
+            memcpy(q, cell[r], len[r]);
+            q += len[r];
+        }
+        p->values[c] = (const char *)buf;
+        p->lengths[c] = (int)size;
+        p->formats[c] = 1;
     }
     return 0;
 }
 
-#define S_REPEAT 1 /* the fast insert met a message stored before */
+static const unsigned char s_true = 1, s_false = 0;
 
-/* One transaction, one round trip: the statements up to the Sync form an
- * implicit transaction, committed when the Sync is answered; an error anywhere
- * rolls all of it back.  Later stages add their statements (events, state,
- * outbox) before the Sync.  In careful mode, rows already stored are read back
- * into their items (duplicate = true). */
-static int s_write_once(kn_store_t *self, kn_inbound_t *items, size_t n, const s_params_t *p,
-                        bool careful, kn_arena_t *arena, char *errbuf, size_t errsize)
+/* A big-endian int4 in the arena. */
+static const void *s_int4(kn_arena_t *arena, int v)
 {
-    int rc = KN_ENOMEM;
-    bool pipeline = false;
-    PGresult *res = NULL;
-    const char *stmt = careful ? "kn_inbound_careful" : "kn_inbound";
+    unsigned char *p = kn_arena_alloc(arena, 4);
+    if (p)
+        s_put32(p, (uint32_t)v);
+    return p;
+}
+
+/* The inbound rows of the batch. */
+static int s_inbound_params(s_params_t *p, kn_inbound_t *const *items, size_t n, kn_arena_t *arena)
+{
+    static const uint32_t oids[S_INBOUND_COLS] = {S_OID_TEXT,  S_OID_TEXT, S_OID_TEXT,
+                                                  S_OID_BYTEA, S_OID_TEXT, S_OID_TEXT,
+                                                  S_OID_TEXT,  S_OID_INT4, S_OID_TEXT};
+    s_grid_t g;
+    if (s_grid(&g, arena, n, S_INBOUND_COLS))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < n; r++) {
+        const kn_inbound_t *it = items[r];
+        const char *reason = s_utf8(arena, it->reason);
+        const void *events = s_int4(arena, it->events);
+        if ((it->reason && !reason) || !events)
+            return KN_ENOMEM;
+        s_text(&g, r, 0, it->party);
+        s_text(&g, r, 1, it->msg_id);
+        s_text(&g, r, 2, it->content_type);
+        s_bytes(&g, r, 3, it->payload ? it->payload : "", it->payload_len);
+        s_text(&g, r, 4, it->status == KN_INBOUND_ACCEPTED ? "accepted" : "rejected");
+        s_text(&g, r, 5, it->error_code);
+        s_text(&g, r, 6, reason);
+        s_bytes(&g, r, 7, events, 4);
+        s_text(&g, r, 8, it->warnings && *it->warnings ? s_utf8(arena, it->warnings) : NULL);
+    }
+    return s_encode(p, &g, oids, arena);
+}
+
+/* The events of the batch's accepted messages; *count says how many. */
+static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, kn_arena_t *arena,
+                          size_t *count)
+{
+    static const uint32_t oids[S_EVENT_COLS] = {S_OID_TEXT, S_OID_TEXT, S_OID_INT4, S_OID_TEXT,
+                                                S_OID_TEXT, S_OID_TEXT, S_OID_BOOL, S_OID_TEXT,
+                                                S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                                S_OID_TEXT, S_OID_BOOL, S_OID_TEXT};
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->status == KN_INBOUND_ACCEPTED && items[i]->event_list)
+            total += items[i]->event_list->count;
+    *count = total;
+    if (!total)
+        return 0;
+    s_grid_t g;
+    if (s_grid(&g, arena, total, S_EVENT_COLS))
+        return KN_ENOMEM;
+    size_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kn_inbound_t *it = items[i];
+        if (it->status != KN_INBOUND_ACCEPTED || !it->event_list)
+            continue;
+        int seq = 0;
+        for (const kn_event_t *ev = it->event_list->head; ev; ev = ev->next, r++) {
+            const char *json = kn_event_json(ev, arena);
+            const void *seqv = s_int4(arena, ++seq);
+            if (!json || !seqv)
+                return KN_ENOMEM;
+            s_text(&g, r, 0, it->party);
+            s_text(&g, r, 1, it->msg_id);
+            s_bytes(&g, r, 2, seqv, 4);
+            s_text(&g, r, 3, kn_event_type_name(ev->type));
+            s_text(&g, r, 4, ev->code);
+            s_text(&g, r, 5, kn_event_class_name(ev->classifier));
+            s_bytes(&g, r, 6, ev->function == KN_FUNC_WITHDRAW ? &s_true : &s_false, 1);
+            s_text(&g, r, 7, ev->event_datetime);
+            s_text(&g, r, 8, ev->equipment_reference);
+            s_text(&g, r, 9, ev->transport_document_reference);
+            s_text(&g, r, 10, ev->carrier_booking_reference);
+            s_text(&g, r, 11, ev->voyage);
+            s_text(&g, r, 12, ev->vessel_imo);
+            s_bytes(&g, r, 13, ev->warnings ? &s_true : &s_false, 1);
+            s_text(&g, r, 14, json);
+        }
+    }
+    return s_encode(p, &g, oids, arena);
+}
+
+#define S_REPEAT 1 /* a message of the batch was stored before */
+
+/* Write the batch in one transaction and one round trip: the statements up to
+ * the Sync form an implicit transaction, committed when the Sync is answered;
+ * an error anywhere rolls all of it back. */
+static int s_write_once(kn_store_t *self, kn_inbound_t *const *items, size_t n, kn_arena_t *arena,
+                        char *errbuf, size_t errsize)
+{
+    s_params_t inbound, events;
+    size_t nevents = 0;
+    if (s_inbound_params(&inbound, items, n, arena) ||
+        s_event_params(&events, items, n, arena, &nevents)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
     if (!PQenterPipelineMode(self->conn)) {
         snprintf(errbuf, errsize, "cannot enter pipeline mode: %s", PQerrorMessage(self->conn));
-        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
-        goto out;
+        return s_connection_lost(self) ? KN_EDB : KN_EINVAL;
     }
-    pipeline = true;
-    if (!PQsendQueryPrepared(self->conn, stmt, S_COLS, p->values, p->lengths, p->formats, 0) ||
+    int rc = 0;
+    if (!PQsendQueryPrepared(self->conn, "kn_inbound", inbound.count, inbound.values,
+                             inbound.lengths, inbound.formats, 0) ||
+        (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
+                                         events.lengths, events.formats, 0)) ||
         !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
         rc = KN_EDB;
         goto out;
     }
-    /* results: the INSERT, its NULL terminator, then the Sync */
-    res = PQgetResult(self->conn);
-    ExecStatusType st = PQresultStatus(res);
-    bool inserted_ok = st == (careful ? PGRES_TUPLES_OK : PGRES_COMMAND_OK);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    bool repeat = !inserted_ok && state && !strcmp(state, "23505"); /* unique_violation */
-    if (!inserted_ok)
-        snprintf(errbuf, errsize, "writing %zu messages to inbound: %s", n,
-                 res ? PQresultErrorMessage(res) : PQerrorMessage(self->conn));
-    bool synced = false;
+    /* Results of each statement (each followed by NULL), then the Sync.  The
+     * first failure is the one that counts; the rest were aborted. */
+    bool failed = false, repeat = false, synced = false;
     while (!synced && !s_connection_lost(self)) {
-        PGresult *r = PQgetResult(self->conn);
-        if (!r)
-            continue; /* end of one query's results */
-        synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-        PQclear(r);
+        PGresult *res = PQgetResult(self->conn);
+        if (!res)
+            continue;
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC)
+            synced = true;
+        else if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && !failed) {
+            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+            failed = true;
+            repeat = state && !strcmp(state, "23505"); /* unique_violation */
+            snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", n, nevents,
+                     PQresultErrorMessage(res));
+        }
+        PQclear(res);
     }
     if (!synced) {
-        if (inserted_ok)
+        if (!failed)
             snprintf(errbuf, errsize, "connection lost before the commit was confirmed: %s",
                      PQerrorMessage(self->conn));
         rc = KN_EDB;
         goto out;
     }
-    PQexitPipelineMode(self->conn);
-    pipeline = false;
-    if (!inserted_ok) {
+    if (failed)
         rc = repeat ? S_REPEAT : s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+out:
+    if (!s_connection_lost(self))
+        PQexitPipelineMode(self->conn);
+    return rc;
+}
+
+/* Find the messages of items already in inbound; mark them duplicate with
+ * their stored outcome.  Returns 0, KN_EDB or KN_EINVAL. */
+static int s_mark_stored(kn_store_t *self, kn_inbound_t *const *items, size_t n, kn_arena_t *arena,
+                         char *errbuf, size_t errsize)
+{
+    static const uint32_t oids[2] = {S_OID_TEXT, S_OID_TEXT};
+    s_grid_t g;
+    s_params_t p;
+    kn_dedupe_t *index = kn_dedupe_new(arena, n);
+    if (s_grid(&g, arena, n, 2) || !index) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    for (size_t r = 0; r < n; r++) {
+        s_text(&g, r, 0, items[r]->party);
+        s_text(&g, r, 1, items[r]->msg_id ? items[r]->msg_id : "");
+        if (items[r]->msg_id)
+            kn_dedupe_add(index, items[r]->party, items[r]->msg_id, strlen(items[r]->msg_id),
+                          (int64_t)r);
+    }
+    if (s_encode(&p, &g, oids, arena)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    PGresult *res =
+        PQexecPrepared(self->conn, "kn_inbound_lookup", 2, p.values, p.lengths, p.formats, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "looking up stored messages: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
         goto out;
     }
-    rc = 0;
-    if (!careful)
-        goto out;
-
-    /* Committed.  Rows not returned were there already: read their outcome. */
-    size_t with_id = 0;
-    for (size_t i = 0; i < n; i++)
-        with_id += items[i].msg_id != NULL;
-    size_t returned = (size_t)PQntuples(res);
-    if (returned < with_id) {
-        kn_dedupe_t *fresh = kn_dedupe_new(arena, returned ? returned : 1);
-        if (!fresh) {
-            snprintf(errbuf, errsize, "out of memory");
-            rc = KN_ENOMEM;
-            goto out;
-        }
-        for (size_t i = 0; i < returned; i++) {
-            if (PQgetisnull(res, (int)i, 1))
-                continue;
-            const char *id = PQgetvalue(res, (int)i, 1);
-            kn_dedupe_add(fresh, PQgetvalue(res, (int)i, 0), id, strlen(id), (int64_t)i);
-        }
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            kn_inbound_t *it = &items[i];
-            if (it->msg_id && kn_dedupe_find(fresh, it->party, it->msg_id, strlen(it->msg_id)) < 0)
-                rc = s_read_stored(self, it, arena, errbuf, errsize);
-        }
+    for (int row = 0; row < PQntuples(res); row++) {
+        const char *id = PQgetvalue(res, row, 1);
+        int64_t r = kn_dedupe_find(index, PQgetvalue(res, row, 0), id, strlen(id));
+        if (r < 0)
+            continue;
+        kn_inbound_t *it = items[r];
+        it->duplicate = true;
+        it->status = strcmp(PQgetvalue(res, row, 2), "accepted") == 0 ? KN_INBOUND_ACCEPTED
+                                                                      : KN_INBOUND_REJECTED;
+        it->error_code =
+            PQgetisnull(res, row, 3) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, row, 3));
+        it->reason =
+            PQgetisnull(res, row, 4) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, row, 4));
+        it->events = atoi(PQgetvalue(res, row, 5));
+        it->warnings =
+            PQgetisnull(res, row, 6) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, row, 6));
     }
 out:
     PQclear(res);
-    if (pipeline && !s_connection_lost(self))
-        PQexitPipelineMode(self->conn);
     return rc;
 }
 
@@ -361,19 +459,39 @@ int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
         snprintf(errbuf, errsize, "not connected to PostgreSQL");
         return KN_EDB;
     }
-    if (n == 0)
-        return 0;
-    s_params_t p;
-    if (s_params(&p, items, n, arena) != 0) {
+    kn_inbound_t **todo = kn_arena_calloc(arena, n ? n : 1, sizeof *todo);
+    if (!todo) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
-    /* Repeats are rare (a resend after a lost ACK): try the plain insert, and
-     * only when the unique key says a message is there already, write the batch
-     * again the careful way. */
-    int rc = s_write_once(self, items, n, &p, false, arena, errbuf, errsize);
-    if (rc == S_REPEAT)
-        rc = s_write_once(self, items, n, &p, true, arena, errbuf, errsize);
+    for (size_t i = 0; i < n; i++) {
+        items[i].duplicate = false;
+        todo[i] = &items[i];
+    }
+    /* Repeats are rare (a resend after a lost ACK): write the batch as it is,
+     * and only when the unique key says a message is there already, look up
+     * which, take their stored outcome, and write the rest.  One broker writes
+     * inbound, so the second attempt meets no new repeat; a third is a fault. */
+    int rc = 0;
+    for (int attempt = 0; attempt < 3 && n > 0; attempt++) {
+        rc = s_write_once(self, todo, n, arena, errbuf, errsize);
+        if (rc != S_REPEAT)
+            break;
+        if ((rc = s_mark_stored(self, todo, n, arena, errbuf, errsize)) != 0)
+            break;
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!todo[i]->duplicate)
+                todo[kept++] = todo[i];
+        n = kept;
+        rc = n > 0 ? S_REPEAT : 0;
+    }
+    if (rc == S_REPEAT) {
+        snprintf(errbuf, errsize,
+                 "messages keep appearing in inbound: is another broker "
+                 "writing to this database?");
+        rc = KN_EINVAL;
+    }
     if (rc == KN_EDB)
         s_disconnect(self);
     return rc;

@@ -11,6 +11,7 @@
 #define KN_STORE_H
 
 #include "arena.h"
+#include "event.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,10 +28,12 @@ typedef struct {
     const char *content_type; /* may be NULL for a broken frame */
     const void *payload;      /* raw bytes as received */
     size_t payload_len;
-    kn_inbound_status_t status; /* accepted, or rejected with error_code and reason */
-    const char *error_code;     /* wire token, e.g. "PARSE"; NULL when accepted */
-    const char *reason;         /* readable reason; NULL when accepted */
-    int events;                 /* canonical events yielded */
+    kn_inbound_status_t status;        /* accepted, or rejected with error_code and reason */
+    const char *error_code;            /* wire token, e.g. "PARSE"; NULL when accepted */
+    const char *reason;                /* readable reason; NULL when accepted */
+    int events;                        /* canonical events yielded */
+    const kn_event_list_t *event_list; /* those events, written with the message (accepted only) */
+    const char *warnings; /* data-quality warnings, "CODE: text; ..."; NULL when none */
 
     bool duplicate; /* set by the store: already stored by an earlier batch,
                        the fields above now hold that stored outcome */
@@ -51,6 +54,7 @@ bool kn_store_connected(const kn_store_t *self);
 
 /* Write items[0..n) in one transaction and commit.  On 0 every item is durable
  * and duplicate flags are set (with the stored outcome copied into arena).
+ * The accepted messages' events go to the event table in the same transaction.
  * Returns KN_EDB when the connection failed (nothing can be assumed: write the
  * same batch again after reconnecting), or KN_EINVAL when the database refused
  * the batch itself (reason in errbuf; the connection is still good). */

@@ -30,6 +30,24 @@ assert_eq "rejected|ROLE" "$(kn_psql "select status, error_code from inbound whe
 stored=$(kn_psql "select encode(payload,'hex') from inbound where party='xhct' and msg_id='$id'")
 assert_eq "$(od -An -v -tx1 "$WORK/terminal/failed/zz-customs-file-from-terminal.xml" | tr -d ' \n')" "$stored" "raw bytes kept exactly"
 
+# events: one per container fact, in the same transaction as the message
+assert_eq 6 "$(kn_psql "select count(*) from event where party='xhct'")" "terminal events stored (3 DISC, 1 GTIN, 2 GTOT)"
+id=$(kn_msg_id "$WORK/terminal/done/coarri-discharge.edi")
+assert_eq "1|DISC|COSU6123451|COSU8801234567|2026-11-22 00:12:00+00
+2|DISC|CSNU7041125|COSU8801234568|2026-11-22 00:15:00+00
+3|DISC|OOLU8890211|COSU8801234569|2026-11-22 00:19:00+00" \
+    "$(kn_psql "set timezone='UTC'; select seq, event_code, equipment_reference, transport_document_reference, event_datetime from event where msg_id='$id' order by seq")" \
+    "discharge events with box, bill and time"
+assert_eq "3|3" "$(kn_psql "select events, (select count(*) from event e where e.msg_id=i.msg_id) from inbound i where msg_id='$id'")" "inbound counts the events"
+assert_eq "9812345|118E|-18.0 CEL" "$(kn_psql "select vessel_imo, voyage, detail->>'temperatureSetting' from event where msg_id='$id' and seq=3")" "event detail in DCSA terms"
+assert_eq 6 "$(kn_psql "select count(*) from event where party='customs-3701'")" "customs events stored (3 APPR, 2 HOLD, 1 RELS)"
+
+# a data-quality warning: accepted, the ACK and the row say so
+cp "$KN_SAMPLES_DIR/bad/coarri-bad-checkdigit.edi" "$WORK/terminal/"
+out=$(kn_send "$WORK/terminal/coarri-bad-checkdigit.edi")
+assert_contains "$out" "warnings: MSCU5510221: CHECK_DIGIT: container number MSCU5510221 fails the ISO 6346 check digit" "the ACK carries the warning"
+assert_eq "t" "$(kn_psql "select has_warnings from event where equipment_reference='MSCU5510221'")" "the event is flagged"
+
 # resend: acknowledged again (same answer), applied once
 before=$(kn_psql "select count(*) from inbound")
 out=$(kn_send --keep "$WORK/terminal/done/coarri-discharge.edi")
