@@ -22,7 +22,7 @@ PID=
 cleanup() {
     [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
     "$KOUAN" db -c "$CONF" stop >/dev/null 2>&1 || true
-    rm -rf "$WORK"
+    [ -n "${KN_BENCH_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 

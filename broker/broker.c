@@ -24,6 +24,9 @@
  * [broker] max_message_bytes is the limit a message is refused at. */
 #define S_HARD_MAX_FRAME (64 * 1024 * 1024 + 4096)
 #define S_BATCH_CAP 8000 /* the upper bound of [broker] batch_max */
+/* A batch stops growing at this many payload bytes, so one transaction's
+ * parameters stay far from PostgreSQL's 1 GB message limit. */
+#define S_BATCH_BYTES (256u * 1024 * 1024)
 
 /* One message taken off the ROUTER socket. */
 typedef struct {
@@ -51,6 +54,7 @@ struct kn_broker {
     size_t nmsgs;
     kn_inbound_t *items; /* what goes to inbound, in batch order */
     size_t nitems;
+    size_t batch_bytes; /* payload bytes taken into this batch */
 
     bool db_up;           /* connected and schema checked */
     int64_t next_connect; /* monotonic ms of the next connection attempt */
@@ -202,7 +206,7 @@ void kn_broker_destroy(kn_broker_t **self)
     if (!self || !*self)
         return;
     kn_broker_t *b = *self;
-    if (b->msgs)
+    if (b->msgs && b->arena)
         s_batch_release(b);
     if (b->router)
         zmq_close(b->router);
@@ -236,6 +240,7 @@ static int s_join_frames(kn_broker_t *self, const s_msg_t *m, kn_inbound_t *it)
     size_t cap = 0;
     for (int f = 0; f < m->nframes; f++)
         cap += zmq_msg_size((zmq_msg_t *)&m->frames[f]) + 24;
+    size_t limit = (size_t)kn_config_int(self->cfg, "broker", "max_message_bytes");
     char *buf = kn_arena_alloc(self->arena, cap + 1);
     if (!buf)
         return KN_ENOMEM;
@@ -248,7 +253,7 @@ static int s_join_frames(kn_broker_t *self, const s_msg_t *m, kn_inbound_t *it)
         buf[used++] = ',';
     }
     it->payload = buf;
-    it->payload_len = used;
+    it->payload_len = used < limit ? used : limit; /* kept truncated, like any payload */
     return 0;
 }
 
@@ -352,8 +357,12 @@ static void s_process(kn_broker_t *self, size_t index)
                                  w.payload.len, limit));
         it->payload_len = limit;
     } else if (!party) {
+        /* The broker's configuration, not the message, is at fault: kept
+         * without claiming the id, so the message is taken once it is fixed. */
+        it->msg_id = NULL;
         s_reject(it, KN_EAUTH, kn_arena_printf(a, "party %s is no longer configured", m->party));
     } else if (!reader) {
+        it->msg_id = NULL;
         s_reject(it, KN_EROLE,
                  kn_arena_printf(a, "no reader for format %s of a %s party", party->format,
                                  kn_role_name(party->role)));
@@ -371,8 +380,10 @@ static void s_process(kn_broker_t *self, size_t index)
             it->warnings = s_warnings(a, events);
         }
     }
-    if (it->status == KN_INBOUND_REJECTED && !it->reason)
+    if (it->status == KN_INBOUND_REJECTED && !it->reason) {
+        it->msg_id = NULL;
         s_reject(it, KN_ENOMEM, "out of memory");
+    }
 }
 
 /* Take up to batch_max ready messages off the socket and process them. */
@@ -384,8 +395,10 @@ static void s_drain(kn_broker_t *self)
         kn_log(KN_LOG_ERROR, "out of memory");
         return;
     }
-    while (self->nmsgs < max) {
+    self->batch_bytes = 0;
+    while (self->nmsgs < max && self->batch_bytes < S_BATCH_BYTES) {
         s_msg_t *m = &self->msgs[self->nmsgs];
+        m->item = m->dup_of = -1;
         zmq_msg_init(&m->routing);
         if (zmq_msg_recv(&m->routing, self->router, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m->routing);
@@ -403,6 +416,7 @@ static void s_drain(kn_broker_t *self)
             }
             more = zmq_msg_more(f);
             m->total++;
+            self->batch_bytes += zmq_msg_size(f);
             if (f == &surplus)
                 zmq_msg_close(f);
             else
@@ -472,12 +486,13 @@ static void s_try_connect(kn_broker_t *self)
 {
     char why[1024];
     int rc = kn_store_connect(self->store, why, sizeof why);
-    int64_t min = kn_config_int(self->cfg, "database", "reconnect_min_ms");
     int64_t max = kn_config_int(self->cfg, "database", "reconnect_max_ms");
     if (rc == 0) {
+        /* The backoff is reset by the next successful write, not here: a
+         * server that takes connections but fails every write must still be
+         * tried less and less often. */
         kn_log(KN_LOG_NOTICE, "database connected");
         self->db_up = true;
-        self->backoff_ms = min;
         return;
     }
     kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING, "%s (next attempt in %lld ms)", why,
@@ -486,20 +501,35 @@ static void s_try_connect(kn_broker_t *self)
     self->backoff_ms = self->backoff_ms * 2 > max ? max : self->backoff_ms * 2;
 }
 
-/* The database refused the batch as a whole (not the connection): write the
- * items one by one so one bad row cannot hold the others back. */
+/* The database refused the batch for its data (not the connection): write the
+ * items one by one so one bad row cannot hold the others back.  A message
+ * whose events cannot be stored is still kept, raw, as refused with the
+ * reason; only when even that fails is it answered without being stored. */
 static int s_write_each(kn_broker_t *self)
 {
     char why[1024];
     for (size_t i = 0; i < self->nitems; i++) {
-        int rc = kn_store_write(self->store, &self->items[i], 1, self->arena, why, sizeof why);
+        kn_inbound_t *it = &self->items[i];
+        int rc = kn_store_write(self->store, it, 1, self->arena, why, sizeof why);
         if (rc == KN_EDB)
             return rc;
-        if (rc != 0) {
-            kn_log(KN_LOG_ERROR, "party=%s msg=%s cannot be stored: %s", self->items[i].party,
-                   self->items[i].msg_id ? self->items[i].msg_id : "-", why);
-            s_reject(&self->items[i], KN_EDB, "the broker could not store this message");
-        }
+        if (rc == 0)
+            continue;
+        kn_log(KN_LOG_ERROR, "party=%s msg=%s cannot be stored as read: %s", it->party,
+               it->msg_id ? it->msg_id : "-", why);
+        it->event_list = NULL;
+        it->events = 0;
+        it->warnings = NULL;
+        s_reject(it, KN_EDB,
+                 kn_arena_printf(self->arena, "the broker could not store what it read: %s", why));
+        if (!it->reason)
+            s_reject(it, KN_EDB, "the broker could not store what it read");
+        rc = kn_store_write(self->store, it, 1, self->arena, why, sizeof why);
+        if (rc == KN_EDB)
+            return rc;
+        if (rc != 0)
+            kn_log(KN_LOG_ERROR, "party=%s msg=%s not stored at all: %s", it->party,
+                   it->msg_id ? it->msg_id : "-", why);
     }
     return 0;
 }
@@ -519,6 +549,7 @@ static void s_commit_and_reply(kn_broker_t *self)
         return;
     }
     s_fault(self, "crash-after-commit");
+    self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
     for (size_t i = 0; i < self->nmsgs; i++)
         s_reply(self, &self->msgs[i]);
     self->batches++;
@@ -569,10 +600,12 @@ int kn_broker_run(kn_broker_t *self)
             {kn_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
             {self->router, 0, self->db_up && self->nmsgs == 0 ? ZMQ_POLLIN : 0, 0},
         };
-        long timeout = -1;
+        /* bounded: a signal that lands between the flag checks and zmq_poll is
+         * seen within a second */
+        long timeout = 1000;
         if (!self->db_up) {
             int64_t wait = self->next_connect - s_now_ms();
-            timeout = wait > 0 ? (long)wait : 0;
+            timeout = wait <= 0 ? 0 : wait < 1000 ? (long)wait : 1000;
         }
         if (zmq_poll(items, 2, timeout) < 0) {
             if (zmq_errno() == EINTR)

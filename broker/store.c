@@ -67,7 +67,7 @@ static const char s_insert_event[] =
     "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail) "
     "SELECT e.party, e.msg_id, e.seq, e.event_type, e.event_code, e.classifier, e.withdrawn, "
     "e.event_datetime::timestamptz, e.eq, e.tdr, e.cbr, e.voyage, e.imo, e.has_warnings, "
-    "e.detail::jsonb FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::text[], "
+    "e.detail::json FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::text[], "
     "$6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
     "$13::text[], $14::bool[], $15::text[]) AS e(party, msg_id, seq, event_type, event_code, "
     "classifier, withdrawn, event_datetime, eq, tdr, cbr, voyage, imo, has_warnings, detail)";
@@ -143,14 +143,20 @@ static const char *s_utf8(kn_arena_t *arena, const char *s)
         return NULL;
     const unsigned char *p = (const unsigned char *)out;
     for (size_t i = 0; i < len;) {
-        size_t need = p[i] < 0x80         ? 1
-                      : (p[i] >> 5) == 6  ? 2
-                      : (p[i] >> 4) == 14 ? 3
-                      : (p[i] >> 3) == 30 ? 4
-                                          : 0;
+        /* shortest form only, no surrogates, nothing above U+10FFFF (RFC 3629) */
+        unsigned c = p[i];
+        size_t need = c < 0x80                 ? 1
+                      : c >= 0xc2 && c <= 0xdf ? 2
+                      : c >= 0xe0 && c <= 0xef ? 3
+                      : c >= 0xf0 && c <= 0xf4 ? 4
+                                               : 0;
         bool ok = need && i + need <= len;
         for (size_t k = 1; ok && k < need; k++)
             ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && need == 3)
+            ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
+        if (ok && need == 4)
+            ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
         if (!ok) {
             out[i++] = '?';
             continue;
@@ -366,7 +372,7 @@ static int s_write_once(kn_store_t *self, kn_inbound_t *const *items, size_t n, 
     }
     /* Results of each statement (each followed by NULL), then the Sync.  The
      * first failure is the one that counts; the rest were aborted. */
-    bool failed = false, repeat = false, synced = false;
+    bool failed = false, repeat = false, data = false, synced = false;
     while (!synced && !s_connection_lost(self)) {
         PGresult *res = PQgetResult(self->conn);
         if (!res)
@@ -374,12 +380,16 @@ static int s_write_once(kn_store_t *self, kn_inbound_t *const *items, size_t n, 
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC)
             synced = true;
-        else if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && !failed) {
+        else if (st != PGRES_COMMAND_OK && !failed) {
+            /* A statement's error, or the implicit COMMIT's at the Sync (a
+             * deferred constraint, a serialization failure): either way the
+             * batch did not commit. */
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
             failed = true;
             repeat = state && !strcmp(state, "23505"); /* unique_violation */
+            data = state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) && !repeat;
             snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", n, nevents,
-                     PQresultErrorMessage(res));
+                     st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(res));
         }
         PQclear(res);
     }
@@ -390,8 +400,11 @@ static int s_write_once(kn_store_t *self, kn_inbound_t *const *items, size_t n, 
         rc = KN_EDB;
         goto out;
     }
+    /* Only a data error (classes 22 and 23) is the batch's own fault; anything
+     * else — a read-only server after a failover, a full disk, a timeout, a
+     * shutdown — is the database's: hold the batch, reconnect, write again. */
     if (failed)
-        rc = repeat ? S_REPEAT : s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        rc = repeat ? S_REPEAT : data && !s_connection_lost(self) ? KN_EINVAL : KN_EDB;
 out:
     if (!s_connection_lost(self))
         PQexitPipelineMode(self->conn);

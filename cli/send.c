@@ -206,6 +206,9 @@ static void s_move(const char *path, const char *sub, const char *reason)
         fprintf(stderr, "kouan send: cannot create %s: %s\n", target_dir, strerror(errno));
         goto out;
     }
+    /* never replace an earlier file of the same name: add a counter */
+    for (int n = 1; access(target, F_OK) == 0 && n < 1000; n++)
+        snprintf(target, sizeof target, "%s/%s.%d", target_dir, basename(b), n);
     if (rename(path, target) != 0) {
         fprintf(stderr, "kouan send: cannot move %s to %s: %s\n", path, target, strerror(errno));
         goto out;
@@ -317,7 +320,7 @@ int kn_cmd_send(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = NULL;
-    s_override_t overrides[6];
+    s_override_t overrides[16];
     int noverrides = 0, c;
     s_send_t s = {0};
     while ((c = getopt_long(argc, argv, "c:b:s:k:w:r:T:t:Kqh", opts, NULL)) != -1) {
@@ -357,8 +360,10 @@ int kn_cmd_send(int argc, char **argv)
         default:
             return s_usage(stderr);
         }
-        if (noverrides == (int)(sizeof overrides / sizeof overrides[0]))
-            break;
+        if (noverrides == (int)(sizeof overrides / sizeof overrides[0])) {
+            fprintf(stderr, "kouan send: too many options\n");
+            return KN_EXIT_USAGE;
+        }
     }
     if (optind >= argc)
         return s_usage(stderr);
@@ -439,11 +444,13 @@ int kn_cmd_send(int argc, char **argv)
                 continue;
             }
             if (now - f->last_sent >= resend) {
-                if (f->tries > 0)
-                    kn_log(KN_LOG_INFO, "resending %s (try %d)", f->path, f->tries + 1);
-                kn_client_send(client, f->id, f->ctype, f->data, f->len);
-                f->last_sent = now;
-                f->tries++;
+                if (kn_client_send(client, f->id, f->ctype, f->data, f->len) == 0) {
+                    if (f->tries > 0)
+                        kn_log(KN_LOG_INFO, "resent %s (try %d)", f->path, f->tries + 1);
+                    f->last_sent = now;
+                    f->tries++;
+                } else
+                    f->last_sent = now - resend + 50; /* not connected yet: again shortly */
             }
             int64_t due = f->last_sent + resend - now;
             if (due < wait)

@@ -1,6 +1,7 @@
 #include "client.h"
 #include "err.h"
 #include "keys.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -45,7 +46,10 @@ kn_client_t *kn_client_new(const char *endpoint, const char *server_public_z85,
     }
     self->ctx = zmq_ctx_new();
     self->socket = self->ctx ? zmq_socket(self->ctx, ZMQ_DEALER) : NULL;
-    int linger = 0, hwm = 100000, hb_ivl = 10000, hb_ttl = 30000, reconnect_max = 2000;
+    /* IMMEDIATE: queue nothing while there is no connection, so resends
+     * during an outage do not pile up copies to be delivered all at once. */
+    int linger = 0, hwm = 20000, hb_ivl = 10000, hb_ttl = 30000, reconnect_max = 2000,
+        immediate = 1;
     if (!self->socket ||
         zmq_setsockopt(self->socket, ZMQ_CURVE_SERVERKEY, server_public_z85, KN_KEY_Z85_LEN) ||
         zmq_setsockopt(self->socket, ZMQ_CURVE_PUBLICKEY, public_z85, KN_KEY_Z85_LEN) ||
@@ -53,6 +57,7 @@ kn_client_t *kn_client_new(const char *endpoint, const char *server_public_z85,
         zmq_setsockopt(self->socket, ZMQ_LINGER, &linger, sizeof linger) ||
         zmq_setsockopt(self->socket, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
         zmq_setsockopt(self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(self->socket, ZMQ_IMMEDIATE, &immediate, sizeof immediate) ||
         zmq_setsockopt(self->socket, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl) ||
         zmq_setsockopt(self->socket, ZMQ_HEARTBEAT_TIMEOUT, &hb_ttl, sizeof hb_ttl) ||
         zmq_setsockopt(self->socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max)) {
@@ -125,13 +130,14 @@ int kn_client_send(kn_client_t *self, const char *id, const char *content_type, 
                    size_t len)
 {
     kn_frame_t f[3] = {{id, strlen(id)}, {content_type, strlen(content_type)}, {payload, len}};
-    return kn_wire_send(self->socket, NULL, KN_WIRE_MSG, f, 3, 0);
+    /* never block: with no connection (or a full queue) the caller resends later */
+    return kn_wire_send(self->socket, NULL, KN_WIRE_MSG, f, 3, ZMQ_DONTWAIT);
 }
 
 int kn_client_outack(kn_client_t *self, const char *instruction_id)
 {
     kn_frame_t f[1] = {{instruction_id, strlen(instruction_id)}};
-    return kn_wire_send(self->socket, NULL, KN_WIRE_OUTACK, f, 1, 0);
+    return kn_wire_send(self->socket, NULL, KN_WIRE_OUTACK, f, 1, ZMQ_DONTWAIT);
 }
 
 /* A handshake event from the monitor: 0 when it was no refusal. */
@@ -154,8 +160,9 @@ static int s_monitor_event(kn_client_t *self, char *errbuf, size_t errsize)
                  "the broker refused this party's key (not configured for any party)");
         rc = KN_EAUTH;
     } else {
-        snprintf(errbuf, errsize, "CURVE handshake with the broker failed (wrong broker key?)");
-        rc = KN_EAUTH;
+        /* Not final: a connection reset mid-handshake looks the same as a
+         * wrong broker key; ZeroMQ retries, and the caller's timeout decides. */
+        kn_log(KN_LOG_WARNING, "CURVE handshake with the broker failed (wrong broker key?)");
     }
 out:
     zmq_msg_close(&ev);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_PARTY_SECTION "party.*"
 #define S_PARTY_PREFIX "party."
@@ -328,6 +329,17 @@ static char *s_reader(char *str, int num, void *stream)
     char *r = fgets(str, num, f);
     if (r) {
         self->line++;
+        size_t len = strlen(r);
+        if (len == (size_t)num - 1 && r[len - 1] != '\n' && !feof(f)) {
+            /* libinih would read the rest as another line: say so here and
+             * give it an empty line instead */
+            s_fail(self, "line is longer than %d characters", num - 2);
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            snprintf(str, (size_t)num, "\n");
+            return str;
+        }
         const char *c = r + strspn(r, " \t");
         if (*c == '[')
             self->section_line = self->line;
@@ -422,6 +434,16 @@ int kn_config_load(kn_config_t *self, const char *path, char *errbuf, size_t err
     }
     if (line < 0)
         s_fail(self, "cannot read the file");
+    /* Defaults that are paths are taken from the file's directory too. */
+    for (size_t i = 0; i < S_NOPTS && !self->error; i++) {
+        const kn_option_t *o = &s_options[i];
+        if (o->type != KN_OPT_PATH || !o->def || self->values[i].set ||
+            strcmp(o->section, S_PARTY_SECTION) == 0)
+            continue;
+        char why[256];
+        if (s_parse_value(self, o, o->def, &self->values[i], why, sizeof why) == 0)
+            self->values[i].set = false;
+    }
     if (!self->error)
         s_check_parties(self);
     if (self->error) {
@@ -478,7 +500,14 @@ int kn_config_set(kn_config_t *self, const char *section, const char *name, cons
         return KN_ECONFIG;
     }
     char why[512];
-    if (s_parse_value(self, &s_options[i], value, &self->values[i], why, sizeof why)) {
+    /* A value from the command line: a relative path is the caller's, taken
+     * from the working directory, not the file's. */
+    char *dir = self->dir;
+    char cwd[4096];
+    self->dir = getcwd(cwd, sizeof cwd) ? cwd : NULL;
+    int rc = s_parse_value(self, &s_options[i], value, &self->values[i], why, sizeof why);
+    self->dir = dir;
+    if (rc) {
         snprintf(errbuf, errsize, "%s", why);
         return KN_ECONFIG;
     }

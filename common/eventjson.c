@@ -51,17 +51,26 @@ static void s_lit(s_out_t *o, const char *s)
 static void s_str(s_out_t *o, const char *s)
 {
     s_raw(o, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        /* copy the run of characters that need no escaping in one go */
+        const unsigned char *run = p;
+        while (*p && *p != '"' && *p != '\\' && *p >= 0x20)
+            p++;
+        if (p > run)
+            s_raw(o, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
         char esc[8];
         if (*p == '"' || *p == '\\') {
             esc[0] = '\\';
             esc[1] = (char)*p;
             s_raw(o, esc, 2);
-        } else if (*p < 0x20) {
+        } else {
             snprintf(esc, sizeof esc, "\\u%04x", *p);
             s_raw(o, esc, 6);
-        } else
-            s_raw(o, (const char *)p, 1);
+        }
+        p++;
     }
     s_raw(o, "\"", 1);
 }

@@ -19,12 +19,17 @@ static int s_write_new(const char *path, const char *text, mode_t mode, char *er
     }
     size_t len = strlen(text);
     ssize_t w = write(fd, text, len);
-    int rc = (w == (ssize_t)len && fsync(fd) == 0) ? 0 : KN_EIO;
-    if (close(fd) != 0)
-        rc = KN_EIO;
-    if (rc)
-        snprintf(errbuf, errsize, "cannot write %s: %s", path, strerror(errno));
-    return rc;
+    int err = w < 0 ? errno : w != (ssize_t)len ? ENOSPC : 0;
+    if (!err && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        snprintf(errbuf, errsize, "cannot write %s: %s", path, strerror(err));
+        unlink(path);
+        return KN_EIO;
+    }
+    return 0;
 }
 
 int kn_keys_generate(const char *dir, const char *name, char *errbuf, size_t errsize)
@@ -42,7 +47,13 @@ int kn_keys_generate(const char *dir, const char *name, char *errbuf, size_t err
         return rc;
     snprintf(path, sizeof path, "%s/%s.pub", dir, name);
     snprintf(text, sizeof text, "%s\n", pub);
-    return s_write_new(path, text, 0644, errbuf, errsize);
+    rc = s_write_new(path, text, 0644, errbuf, errsize);
+    if (rc) {
+        /* no half pair left behind to block the next attempt */
+        snprintf(path, sizeof path, "%s/%s.key", dir, name);
+        unlink(path);
+    }
+    return rc;
 }
 
 /* Read the first line of a key file: exactly 40 Z85 characters. */

@@ -19,7 +19,7 @@ CREATE TABLE event (
     voyage                       text,
     vessel_imo                   text,
     has_warnings                 boolean     NOT NULL DEFAULT false,
-    detail                       jsonb       NOT NULL,   -- the whole event, DCSA field names
+    detail                       json        NOT NULL,   -- the whole event, DCSA field names, as sent on (json: no re-encoding on the ingest path)
     created_at                   timestamptz NOT NULL DEFAULT now()
     -- (party, msg_id) is the inbound row that gave the event.  No foreign key:
     -- the broker writes both in one transaction, and a per-row key check would

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char s_dir[256];
 static char s_err[1024];
@@ -193,6 +194,7 @@ END_TEST
 START_TEST(reload_tells_what_needs_restart)
 {
     kn_config_t *a = kn_config_new(), *b = kn_config_new();
+    ck_assert_int_eq(s_load(a, "[broker]\n"), 0);
     ck_assert_int_eq(s_load(b, "[broker]\nbind = tcp://127.0.0.1:9\nbatch_max = 7\n"), 0);
     char buf[256];
     /* batch_max is reloadable, bind is not */
@@ -200,6 +202,37 @@ START_TEST(reload_tells_what_needs_restart)
     ck_assert_str_eq(kn_config_restart_needed(a, a, buf, sizeof buf), "");
     kn_config_destroy(&a);
     kn_config_destroy(&b);
+}
+END_TEST
+
+START_TEST(long_line_is_named)
+{
+    kn_config_t *cfg = kn_config_new();
+    char text[600];
+    snprintf(text, sizeof text, "[database]\nconninfo = host=%0250d\n[broker]\nbatch_max = 0\n", 0);
+    ck_assert_int_eq(s_load(cfg, text), KN_ECONFIG);
+    s_assert_error(2, "line is longer than 198 characters");
+    kn_config_destroy(&cfg);
+}
+END_TEST
+
+START_TEST(paths_follow_the_file)
+{
+    kn_config_t *cfg = kn_config_new();
+    ck_assert_int_eq(s_load(cfg, "[broker]\n"), 0);
+    char *real = realpath(s_dir, NULL), want[600];
+    /* a default path is taken from the file's directory too */
+    snprintf(want, sizeof want, "%s/broker.key", real);
+    ck_assert_str_eq(kn_config_str(cfg, "broker", "secret_key_file"), want);
+    /* a path from the command line is taken from the working directory */
+    char cwd[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(
+        kn_config_set(cfg, "client", "secret_key_file", "mine.key", s_err, sizeof s_err), 0);
+    snprintf(want, sizeof want, "%s/mine.key", cwd);
+    ck_assert_str_eq(kn_config_str(cfg, "client", "secret_key_file"), want);
+    free(real);
+    kn_config_destroy(&cfg);
 }
 END_TEST
 
@@ -287,6 +320,8 @@ Suite *kn_test_config_suite(void)
     tcase_add_test(tc, checker_reports_line);
     tcase_add_test(tc, reload_tells_what_needs_restart);
     tcase_add_test(tc, set_overrides);
+    tcase_add_test(tc, long_line_is_named);
+    tcase_add_test(tc, paths_follow_the_file);
     tcase_add_test(tc, sample_matches_table);
     suite_add_tcase(s, tc);
     return s;
