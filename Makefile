@@ -28,6 +28,7 @@ test: deps
 
 bench: build
 	bench/run.sh $(BUILD)
+	bench/parse.sh $(BUILD)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
