@@ -90,6 +90,13 @@ psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
     SELECT party, status, count(*) AS messages, sum(length(payload)) AS bytes, sum(events) AS events
     FROM inbound GROUP BY party, status ORDER BY party, status"
 
+step "canonical events (DCSA codes), by kind"
+psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
+    SELECT event_type, event_code, count(*) AS events,
+           string_agg(DISTINCT coalesce(equipment_reference, vessel_imo), ' ') AS boxes_or_vessels,
+           count(*) FILTER (WHERE has_warnings) AS with_warnings
+    FROM event GROUP BY 1, 2 ORDER BY 1, 2"
+
 step "refused, with the reasons (kept raw in inbound)"
 psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
     SELECT party, left(msg_id, 12) AS msg_id, error_code, reason FROM inbound
