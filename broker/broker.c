@@ -40,6 +40,18 @@ typedef struct {
     int dup_of;                           /* earlier copy in this batch, -1 when none */
 } s_msg_t;
 
+/* A batch: the messages taken off the socket together and written in one
+ * transaction.  There are two, so one fills while the other commits. */
+typedef struct {
+    kn_arena_t *arena; /* its scratch memory, reset when it is done */
+    kn_dedupe_t *seen; /* (party, id) of its messages */
+    s_msg_t *msgs;     /* messages taken off the socket */
+    size_t nmsgs;
+    kn_inbound_t *items; /* what goes to inbound, in batch order */
+    size_t nitems;
+    size_t bytes; /* payload bytes taken */
+} s_batch_t;
+
 struct kn_broker {
     kn_config_t *cfg;  /* current configuration */
     char *config_path; /* re-read on SIGHUP */
@@ -47,20 +59,15 @@ struct kn_broker {
     void *router;      /* the parties' socket */
     kn_zap_t *zap;     /* key → party */
     kn_store_t *store; /* PostgreSQL */
-    kn_arena_t *arena; /* per-batch scratch, reset after each batch */
-    kn_dedupe_t *seen; /* (party, id) of this batch */
-
-    s_msg_t *msgs; /* the batch being processed */
-    size_t nmsgs;
-    kn_inbound_t *items; /* what goes to inbound, in batch order */
-    size_t nitems;
-    size_t batch_bytes; /* payload bytes taken into this batch */
+    s_batch_t batches[2];
+    s_batch_t *fill; /* taking messages off the socket */
+    s_batch_t *out;  /* written, waiting for its commit; NULL when none */
 
     bool db_up;           /* connected and schema checked */
     int64_t next_connect; /* monotonic ms of the next connection attempt */
     int64_t backoff_ms;   /* current wait between attempts */
 
-    uint64_t received, acked, nacked, duplicates, batches;
+    uint64_t received, acked, nacked, duplicates, committed;
     const char *fault; /* fault injection point, tests only */
 };
 
@@ -128,15 +135,20 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
     self->cfg = *cfg;
     *cfg = NULL;
     self->config_path = strdup(config_path);
-    self->arena = kn_arena_new(1 << 20);
-    self->msgs = calloc(S_BATCH_CAP, sizeof *self->msgs);
-    self->items = calloc(S_BATCH_CAP, sizeof *self->items);
+    bool batches_ok = true;
+    for (int i = 0; i < 2; i++) {
+        s_batch_t *b = &self->batches[i];
+        b->arena = kn_arena_new(1 << 20);
+        b->msgs = calloc(S_BATCH_CAP, sizeof *b->msgs);
+        b->items = calloc(S_BATCH_CAP, sizeof *b->items);
+        batches_ok &= b->arena && b->msgs && b->items;
+    }
+    self->fill = &self->batches[0];
     char *conninfo = kn_db_conninfo(self->cfg);
     self->store = conninfo ? kn_store_new(conninfo) : NULL;
     free(conninfo);
     self->ctx = zmq_ctx_new();
-    if (!self->config_path || !self->arena || !self->msgs || !self->items || !self->store ||
-        !self->ctx) {
+    if (!self->config_path || !batches_ok || !self->store || !self->ctx) {
         snprintf(errbuf, errsize, "out of memory");
         goto fail;
     }
@@ -187,39 +199,42 @@ fail:
 }
 
 /* Close every ZeroMQ message of the batch and forget it. */
-static void s_batch_release(kn_broker_t *self)
+static void s_batch_release(s_batch_t *b)
 {
-    for (size_t i = 0; i < self->nmsgs; i++) {
-        s_msg_t *m = &self->msgs[i];
+    for (size_t i = 0; i < b->nmsgs; i++) {
+        s_msg_t *m = &b->msgs[i];
         zmq_msg_close(&m->routing);
         for (int f = 0; f < m->nframes; f++)
             zmq_msg_close(&m->frames[f]);
     }
-    self->nmsgs = 0;
-    self->nitems = 0;
-    self->seen = NULL;
-    kn_arena_reset(self->arena);
+    b->nmsgs = 0;
+    b->nitems = 0;
+    b->seen = NULL;
+    kn_arena_reset(b->arena);
 }
 
 void kn_broker_destroy(kn_broker_t **self)
 {
     if (!self || !*self)
         return;
-    kn_broker_t *b = *self;
-    if (b->msgs && b->arena)
-        s_batch_release(b);
-    if (b->router)
-        zmq_close(b->router);
-    kn_zap_destroy(&b->zap);
-    if (b->ctx)
-        zmq_ctx_term(b->ctx);
-    kn_store_destroy(&b->store);
-    kn_arena_destroy(&b->arena);
-    kn_config_destroy(&b->cfg);
-    free(b->msgs);
-    free(b->items);
-    free(b->config_path);
-    free(b);
+    kn_broker_t *br = *self;
+    for (int i = 0; i < 2; i++) {
+        s_batch_t *b = &br->batches[i];
+        if (b->msgs && b->arena)
+            s_batch_release(b);
+        kn_arena_destroy(&b->arena);
+        free(b->msgs);
+        free(b->items);
+    }
+    if (br->router)
+        zmq_close(br->router);
+    kn_zap_destroy(&br->zap);
+    if (br->ctx)
+        zmq_ctx_term(br->ctx);
+    kn_store_destroy(&br->store);
+    kn_config_destroy(&br->cfg);
+    free(br->config_path);
+    free(br);
     *self = NULL;
 }
 
@@ -235,13 +250,13 @@ static const kn_party_conf_t *s_party(const kn_broker_t *self, const char *name)
 
 /* The frames of a broken message, kept as "len:bytes," netstrings so nothing
  * the party sent is lost and the frame boundaries stay readable. */
-static int s_join_frames(kn_broker_t *self, const s_msg_t *m, kn_inbound_t *it)
+static int s_join_frames(kn_broker_t *self, s_batch_t *b, const s_msg_t *m, kn_inbound_t *it)
 {
     size_t cap = 0;
     for (int f = 0; f < m->nframes; f++)
         cap += zmq_msg_size((zmq_msg_t *)&m->frames[f]) + 24;
     size_t limit = (size_t)kn_config_int(self->cfg, "broker", "max_message_bytes");
-    char *buf = kn_arena_alloc(self->arena, cap + 1);
+    char *buf = kn_arena_alloc(b->arena, cap + 1);
     if (!buf)
         return KN_ENOMEM;
     size_t used = 0;
@@ -275,12 +290,12 @@ static const char *s_warnings(kn_arena_t *a, const kn_event_list_t *events)
     return all;
 }
 
-static kn_inbound_t *s_new_item(kn_broker_t *self, s_msg_t *m)
+static kn_inbound_t *s_new_item(s_batch_t *b, s_msg_t *m)
 {
-    kn_inbound_t *it = &self->items[self->nitems];
+    kn_inbound_t *it = &b->items[b->nitems];
     memset(it, 0, sizeof *it);
     it->party = m->party;
-    m->item = (int)self->nitems++;
+    m->item = (int)b->nitems++;
     return it;
 }
 
@@ -292,10 +307,10 @@ static void s_reject(kn_inbound_t *it, int code, const char *reason)
 }
 
 /* Turn one received message into an inbound item (or note it as a repeat). */
-static void s_process(kn_broker_t *self, size_t index)
+static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
 {
-    s_msg_t *m = &self->msgs[index];
-    kn_arena_t *a = self->arena;
+    s_msg_t *m = &b->msgs[index];
+    kn_arena_t *a = b->arena;
     m->item = m->dup_of = -1;
     kn_frame_t fr[KN_WIRE_MAX_FRAMES];
     for (int f = 0; f < m->nframes; f++) {
@@ -320,9 +335,9 @@ static void s_process(kn_broker_t *self, size_t index)
     if (rc != 0) {
         /* Too broken to claim its id: stored without one, so a corrected
          * resend under the same id is still taken. */
-        kn_inbound_t *it = s_new_item(self, m);
+        kn_inbound_t *it = s_new_item(b, m);
         s_reject(it, KN_EWIRE, kn_arena_strdup(a, kn_error_text(&err, text, sizeof text)));
-        if (s_join_frames(self, m, it) != 0)
+        if (s_join_frames(self, b, m, it) != 0)
             s_reject(it, KN_ENOMEM, "out of memory");
         kn_log(KN_LOG_WARNING, "party=%s %s", m->party, it->reason);
         return;
@@ -337,12 +352,12 @@ static void s_process(kn_broker_t *self, size_t index)
     const char *msg_id = kn_arena_strndup(a, w.id.data, w.id.len);
     if (!msg_id)
         return;
-    int64_t first = kn_dedupe_add(self->seen, m->party, msg_id, w.id.len, (int64_t)index);
+    int64_t first = kn_dedupe_add(b->seen, m->party, msg_id, w.id.len, (int64_t)index);
     if (first >= 0) {
         m->dup_of = (int)first;
         return;
     }
-    kn_inbound_t *it = s_new_item(self, m);
+    kn_inbound_t *it = s_new_item(b, m);
     it->msg_id = msg_id;
     it->content_type = kn_arena_strndup(a, w.content_type.data, w.content_type.len);
     it->payload = w.payload.data;
@@ -387,17 +402,17 @@ static void s_process(kn_broker_t *self, size_t index)
 }
 
 /* Take up to batch_max ready messages off the socket and process them. */
-static void s_drain(kn_broker_t *self)
+static void s_drain(kn_broker_t *self, s_batch_t *b)
 {
     size_t max = (size_t)kn_config_int(self->cfg, "broker", "batch_max");
-    self->seen = kn_dedupe_new(self->arena, max);
-    if (!self->seen) {
+    b->seen = kn_dedupe_new(b->arena, max);
+    if (!b->seen) {
         kn_log(KN_LOG_ERROR, "out of memory");
         return;
     }
-    self->batch_bytes = 0;
-    while (self->nmsgs < max && self->batch_bytes < S_BATCH_BYTES) {
-        s_msg_t *m = &self->msgs[self->nmsgs];
+    b->bytes = 0;
+    while (b->nmsgs < max && b->bytes < S_BATCH_BYTES) {
+        s_msg_t *m = &b->msgs[b->nmsgs];
         m->item = m->dup_of = -1;
         zmq_msg_init(&m->routing);
         if (zmq_msg_recv(&m->routing, self->router, ZMQ_DONTWAIT) < 0) {
@@ -416,30 +431,30 @@ static void s_drain(kn_broker_t *self)
             }
             more = zmq_msg_more(f);
             m->total++;
-            self->batch_bytes += zmq_msg_size(f);
+            b->bytes += zmq_msg_size(f);
             if (f == &surplus)
                 zmq_msg_close(f);
             else
                 m->nframes++;
         }
-        self->nmsgs++;
+        b->nmsgs++;
         const char *user = m->nframes ? zmq_msg_gets(&m->frames[0], "User-Id") : NULL;
-        m->party = kn_arena_strdup(self->arena, user && *user ? user : "unknown");
+        m->party = kn_arena_strdup(b->arena, user && *user ? user : "unknown");
         if (!m->party) {
             kn_log(KN_LOG_ERROR, "out of memory");
             break;
         }
         self->received++;
-        s_process(self, self->nmsgs - 1);
+        s_process(self, b, b->nmsgs - 1);
     }
 }
 
-static void s_reply(kn_broker_t *self, s_msg_t *m)
+static void s_reply(kn_broker_t *self, s_batch_t *b, s_msg_t *m)
 {
-    const s_msg_t *orig = m->dup_of >= 0 ? &self->msgs[m->dup_of] : m;
+    const s_msg_t *orig = m->dup_of >= 0 ? &b->msgs[m->dup_of] : m;
     if (orig->item < 0)
         return; /* OUTACK: no reply */
-    const kn_inbound_t *it = &self->items[orig->item];
+    const kn_inbound_t *it = &b->items[orig->item];
     kn_frame_t routing = {zmq_msg_data(&m->routing), zmq_msg_size(&m->routing)};
     if (it->duplicate || m->dup_of >= 0)
         self->duplicates++;
@@ -465,19 +480,25 @@ static void s_reply(kn_broker_t *self, s_msg_t *m)
                zmq_strerror(zmq_errno()));
 }
 
-static void s_fault(const kn_broker_t *self, const char *point)
+static void s_fault(const kn_broker_t *self, const s_batch_t *b, const char *point)
 {
-    if (self->fault && !strcmp(self->fault, point) && self->nitems > 0) {
+    if (self->fault && !strcmp(self->fault, point) && b->nitems > 0) {
         kn_log(KN_LOG_WARNING, "fault injection: %s", point);
         raise(SIGKILL);
     }
+}
+
+/* Messages taken off the socket and not yet answered. */
+static size_t s_pending(const kn_broker_t *self)
+{
+    return (self->out ? self->out->nmsgs : 0) + self->fill->nmsgs;
 }
 
 static void s_db_lost(kn_broker_t *self, const char *why)
 {
     if (self->db_up)
         kn_log(KN_LOG_WARNING, "database unavailable, holding %zu messages unacknowledged: %s",
-               self->nmsgs, why);
+               s_pending(self), why);
     self->db_up = false;
     self->next_connect = s_now_ms() + self->backoff_ms;
 }
@@ -493,6 +514,9 @@ static void s_try_connect(kn_broker_t *self)
          * tried less and less often. */
         kn_log(KN_LOG_NOTICE, "database connected");
         self->db_up = true;
+        if (self->out && kn_store_begin(self->store, self->out->items, self->out->nitems,
+                                        self->out->arena, why, sizeof why) != 0)
+            s_db_lost(self, why);
         return;
     }
     kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING, "%s (next attempt in %lld ms)", why,
@@ -505,12 +529,12 @@ static void s_try_connect(kn_broker_t *self)
  * items one by one so one bad row cannot hold the others back.  A message
  * whose events cannot be stored is still kept, raw, as refused with the
  * reason; only when even that fails is it answered without being stored. */
-static int s_write_each(kn_broker_t *self)
+static int s_write_each(kn_broker_t *self, s_batch_t *b)
 {
     char why[1024];
-    for (size_t i = 0; i < self->nitems; i++) {
-        kn_inbound_t *it = &self->items[i];
-        int rc = kn_store_write(self->store, it, 1, self->arena, why, sizeof why);
+    for (size_t i = 0; i < b->nitems; i++) {
+        kn_inbound_t *it = &b->items[i];
+        int rc = kn_store_write(self->store, it, 1, b->arena, why, sizeof why);
         if (rc == KN_EDB)
             return rc;
         if (rc == 0)
@@ -521,10 +545,10 @@ static int s_write_each(kn_broker_t *self)
         it->events = 0;
         it->warnings = NULL;
         s_reject(it, KN_EDB,
-                 kn_arena_printf(self->arena, "the broker could not store what it read: %s", why));
+                 kn_arena_printf(b->arena, "the broker could not store what it read: %s", why));
         if (!it->reason)
             s_reject(it, KN_EDB, "the broker could not store what it read");
-        rc = kn_store_write(self->store, it, 1, self->arena, why, sizeof why);
+        rc = kn_store_write(self->store, it, 1, b->arena, why, sizeof why);
         if (rc == KN_EDB)
             return rc;
         if (rc != 0)
@@ -534,27 +558,45 @@ static int s_write_each(kn_broker_t *self)
     return 0;
 }
 
-/* Write the batch, commit, then reply to every message of it. */
-static void s_commit_and_reply(kn_broker_t *self)
+/* Send the filled batch to the database; it becomes the batch out, and the
+ * other one fills meanwhile.  A failure holds it out: it is sent again after
+ * the reconnect (writing a batch twice is harmless). */
+static void s_begin(kn_broker_t *self)
 {
+    s_batch_t *b = self->fill;
     char why[1024];
-    s_fault(self, "crash-before-commit");
-    int rc = kn_store_write(self->store, self->items, self->nitems, self->arena, why, sizeof why);
+    s_fault(self, b, "crash-before-commit");
+    self->out = b;
+    self->fill = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
+    if (kn_store_begin(self->store, b->items, b->nitems, b->arena, why, sizeof why) != 0)
+        s_db_lost(self, why);
+}
+
+/* Read the answer for the batch out (waiting for it, or not); once it has
+ * committed, reply to every message of it.  Nothing is acknowledged before. */
+static void s_finish(kn_broker_t *self, bool wait)
+{
+    s_batch_t *b = self->out;
+    char why[1024];
+    int rc = kn_store_finish(self->store, wait, why, sizeof why);
+    if (rc == KN_STORE_PENDING)
+        return;
     if (rc == KN_EINVAL) {
-        kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", self->nitems, why);
-        rc = s_write_each(self);
+        kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", b->nitems, why);
+        rc = s_write_each(self, b);
     }
     if (rc != 0) {
         s_db_lost(self, why);
         return;
     }
-    s_fault(self, "crash-after-commit");
+    s_fault(self, b, "crash-after-commit");
     self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
-    for (size_t i = 0; i < self->nmsgs; i++)
-        s_reply(self, &self->msgs[i]);
-    self->batches++;
-    kn_log(KN_LOG_DEBUG, "batch messages=%zu stored=%zu", self->nmsgs, self->nitems);
-    s_batch_release(self);
+    for (size_t i = 0; i < b->nmsgs; i++)
+        s_reply(self, b, &b->msgs[i]);
+    self->committed++;
+    kn_log(KN_LOG_DEBUG, "batch messages=%zu stored=%zu", b->nmsgs, b->nitems);
+    s_batch_release(b);
+    self->out = NULL;
 }
 
 static void s_reload_config(kn_broker_t *self)
@@ -592,13 +634,18 @@ int kn_broker_run(kn_broker_t *self)
            kn_config_party_count(self->cfg));
     s_try_connect(self);
     while (!s_stop) {
-        if (s_reload && self->nmsgs == 0) {
+        if (s_reload && s_pending(self) == 0) {
             s_reload = 0;
             s_reload_config(self);
         }
-        zmq_pollitem_t items[2] = {
+        /* Read a batch while the previous one commits; poll the database's
+         * socket for the answer. */
+        bool can_read = self->db_up && self->fill->nmsgs == 0;
+        int pgfd = self->db_up && self->out ? kn_store_socket(self->store) : -1;
+        zmq_pollitem_t items[3] = {
             {kn_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
-            {self->router, 0, self->db_up && self->nmsgs == 0 ? ZMQ_POLLIN : 0, 0},
+            {self->router, 0, can_read ? ZMQ_POLLIN : 0, 0},
+            {NULL, pgfd, ZMQ_POLLIN, 0},
         };
         /* bounded: a signal that lands between the flag checks and zmq_poll is
          * seen within a second */
@@ -607,7 +654,7 @@ int kn_broker_run(kn_broker_t *self)
             int64_t wait = self->next_connect - s_now_ms();
             timeout = wait <= 0 ? 0 : wait < 1000 ? (long)wait : 1000;
         }
-        if (zmq_poll(items, 2, timeout) < 0) {
+        if (zmq_poll(items, pgfd >= 0 ? 3 : 2, timeout) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             kn_log(KN_LOG_ERROR, "zmq_poll: %s", zmq_strerror(zmq_errno()));
@@ -617,26 +664,33 @@ int kn_broker_run(kn_broker_t *self)
             kn_zap_handle(self->zap);
         if (!self->db_up && s_now_ms() >= self->next_connect)
             s_try_connect(self);
-        if (self->db_up && self->nmsgs == 0 && (items[1].revents & ZMQ_POLLIN))
-            s_drain(self);
-        if (self->db_up && self->nmsgs > 0)
-            s_commit_and_reply(self);
+        if (pgfd >= 0 && (items[2].revents & ZMQ_POLLIN))
+            s_finish(self, false);
+        if (can_read && (items[1].revents & ZMQ_POLLIN))
+            s_drain(self, self->fill);
+        if (self->db_up && !self->out && self->fill->nmsgs > 0)
+            s_begin(self);
     }
 
     /* Drain: what has already arrived is written and acknowledged. */
-    if (self->db_up && self->nmsgs == 0)
-        s_drain(self);
-    if (self->db_up && self->nmsgs > 0)
-        s_commit_and_reply(self);
-    if (self->nmsgs > 0)
+    if (self->db_up && self->out)
+        s_finish(self, true);
+    if (self->db_up && !self->out && self->fill->nmsgs == 0)
+        s_drain(self, self->fill);
+    if (self->db_up && !self->out && self->fill->nmsgs > 0) {
+        s_begin(self);
+        if (self->db_up)
+            s_finish(self, true);
+    }
+    if (s_pending(self) > 0)
         kn_log(KN_LOG_WARNING, "stopping with %zu messages unacknowledged (their senders resend)",
-               self->nmsgs);
+               s_pending(self));
     kn_log(KN_LOG_NOTICE,
            "stopped received=%llu acked=%llu nacked=%llu duplicates=%llu batches=%llu "
            "zap_allowed=%llu zap_refused=%llu",
            (unsigned long long)self->received, (unsigned long long)self->acked,
            (unsigned long long)self->nacked, (unsigned long long)self->duplicates,
-           (unsigned long long)self->batches, (unsigned long long)kn_zap_allowed(self->zap),
+           (unsigned long long)self->committed, (unsigned long long)kn_zap_allowed(self->zap),
            (unsigned long long)kn_zap_refused(self->zap));
     return 0;
 }

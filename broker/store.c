@@ -5,6 +5,7 @@
 #include "err.h"
 #include "log.h"
 
+#include <assert.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,14 @@
 struct kn_store {
     char *conninfo; /* as configured */
     PGconn *conn;   /* NULL while disconnected */
+    /* the batch being written, from kn_store_begin() to its end */
+    kn_inbound_t **todo; /* its messages not known to be stored already */
+    size_t ntodo;
+    size_t nevents;            /* events sent with them */
+    kn_arena_t *arena;         /* the batch's arena */
+    int attempt;               /* writes after repeats were found */
+    bool busy;                 /* a pipeline is out, its results not all read */
+    bool failed, repeat, data; /* what the results said */
 };
 
 kn_store_t *kn_store_new(const char *conninfo)
@@ -39,6 +48,7 @@ static void s_disconnect(kn_store_t *self)
     if (self->conn)
         PQfinish(self->conn);
     self->conn = NULL;
+    self->busy = false;
 }
 
 void kn_store_destroy(kn_store_t **self)
@@ -343,72 +353,88 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
 
 #define S_REPEAT 1 /* a message of the batch was stored before */
 
-/* Write the batch in one transaction and one round trip: the statements up to
- * the Sync form an implicit transaction, committed when the Sync is answered;
- * an error anywhere rolls all of it back. */
-static int s_write_once(kn_store_t *self, kn_inbound_t *const *items, size_t n, kn_arena_t *arena,
-                        char *errbuf, size_t errsize)
+/* Send the batch in one pipeline: the statements up to the Sync form one
+ * implicit transaction, committed when the Sync is answered; an error anywhere
+ * rolls all of it back.  The results are read by s_receive(). */
+static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
 {
     s_params_t inbound, events;
     size_t nevents = 0;
-    if (s_inbound_params(&inbound, items, n, arena) ||
-        s_event_params(&events, items, n, arena, &nevents)) {
+    kn_inbound_t *const *items = self->todo;
+    size_t n = self->ntodo;
+    if (s_inbound_params(&inbound, items, n, self->arena) ||
+        s_event_params(&events, items, n, self->arena, &nevents)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
     if (!PQenterPipelineMode(self->conn)) {
         snprintf(errbuf, errsize, "cannot enter pipeline mode: %s", PQerrorMessage(self->conn));
-        return s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        return KN_EDB;
     }
-    int rc = 0;
+    self->busy = true;
+    self->failed = self->repeat = self->data = false;
+    self->nevents = nevents;
     if (!PQsendQueryPrepared(self->conn, "kn_inbound", inbound.count, inbound.values,
                              inbound.lengths, inbound.formats, 0) ||
         (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
                                          events.lengths, events.formats, 0)) ||
         !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
-        rc = KN_EDB;
-        goto out;
+        return KN_EDB;
     }
-    /* Results of each statement (each followed by NULL), then the Sync.  The
-     * first failure is the one that counts; the rest were aborted. */
-    bool failed = false, repeat = false, data = false, synced = false;
+    return 0;
+}
+
+/* Read the results of the pipeline: each statement's (each followed by NULL),
+ * then the Sync.  The first failure is the one that counts; the rest were
+ * aborted.  Without wait, returns KN_STORE_PENDING when the answer has not all
+ * arrived yet. */
+static int s_receive(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
+{
+    if (!wait && !PQconsumeInput(self->conn)) {
+        snprintf(errbuf, errsize, "connection lost before the commit was confirmed: %s",
+                 PQerrorMessage(self->conn));
+        return KN_EDB;
+    }
+    bool synced = false;
     while (!synced && !s_connection_lost(self)) {
+        if (!wait && PQisBusy(self->conn))
+            return KN_STORE_PENDING;
         PGresult *res = PQgetResult(self->conn);
         if (!res)
             continue;
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC)
             synced = true;
-        else if (st != PGRES_COMMAND_OK && !failed) {
+        else if (st != PGRES_COMMAND_OK && !self->failed) {
             /* A statement's error, or the implicit COMMIT's at the Sync (a
              * deferred constraint, a serialization failure): either way the
              * batch did not commit. */
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            failed = true;
-            repeat = state && !strcmp(state, "23505"); /* unique_violation */
-            data = state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) && !repeat;
-            snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", n, nevents,
+            self->failed = true;
+            self->repeat = state && !strcmp(state, "23505"); /* unique_violation */
+            self->data =
+                state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) && !self->repeat;
+            snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", self->ntodo,
+                     self->nevents,
                      st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(res));
         }
         PQclear(res);
     }
     if (!synced) {
-        if (!failed)
+        if (!self->failed)
             snprintf(errbuf, errsize, "connection lost before the commit was confirmed: %s",
                      PQerrorMessage(self->conn));
-        rc = KN_EDB;
-        goto out;
+        return KN_EDB;
     }
+    PQexitPipelineMode(self->conn);
+    self->busy = false;
     /* Only a data error (classes 22 and 23) is the batch's own fault; anything
      * else — a read-only server after a failover, a full disk, a timeout, a
      * shutdown — is the database's: hold the batch, reconnect, write again. */
-    if (failed)
-        rc = repeat ? S_REPEAT : data && !s_connection_lost(self) ? KN_EINVAL : KN_EDB;
-out:
-    if (!s_connection_lost(self))
-        PQexitPipelineMode(self->conn);
-    return rc;
+    if (self->failed)
+        return self->repeat ? S_REPEAT : self->data ? KN_EINVAL : KN_EDB;
+    return 0;
 }
 
 /* Find the messages of items already in inbound; mark them duplicate with
@@ -465,47 +491,83 @@ out:
     return rc;
 }
 
-int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
+int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize)
 {
+    assert(!self->busy && "a batch is already being written");
     if (!kn_store_connected(self)) {
         snprintf(errbuf, errsize, "not connected to PostgreSQL");
         return KN_EDB;
     }
-    kn_inbound_t **todo = kn_arena_calloc(arena, n ? n : 1, sizeof *todo);
-    if (!todo) {
+    self->todo = kn_arena_calloc(arena, n ? n : 1, sizeof *self->todo);
+    if (!self->todo) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         items[i].duplicate = false;
-        todo[i] = &items[i];
+        self->todo[i] = &items[i];
     }
-    /* Repeats are rare (a resend after a lost ACK): write the batch as it is,
-     * and only when the unique key says a message is there already, look up
-     * which, take their stored outcome, and write the rest.  One broker writes
-     * inbound, so the second attempt meets no new repeat; a third is a fault. */
-    int rc = 0;
-    for (int attempt = 0; attempt < 3 && n > 0; attempt++) {
-        rc = s_write_once(self, todo, n, arena, errbuf, errsize);
-        if (rc != S_REPEAT)
-            break;
-        if ((rc = s_mark_stored(self, todo, n, arena, errbuf, errsize)) != 0)
-            break;
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!todo[i]->duplicate)
-                todo[kept++] = todo[i];
-        n = kept;
-        rc = n > 0 ? S_REPEAT : 0;
-    }
-    if (rc == S_REPEAT) {
-        snprintf(errbuf, errsize,
-                 "messages keep appearing in inbound: is another broker "
-                 "writing to this database?");
-        rc = KN_EINVAL;
-    }
+    self->ntodo = n;
+    self->arena = arena;
+    self->attempt = 0;
+    int rc = n ? s_send(self, errbuf, errsize) : 0;
     if (rc == KN_EDB)
         s_disconnect(self);
     return rc;
+}
+
+int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
+{
+    int rc = 0;
+    while (self->ntodo > 0) {
+        rc = s_receive(self, wait, errbuf, errsize);
+        if (rc != S_REPEAT)
+            break;
+        /* Repeats are rare (a resend after a lost ACK): look up which messages
+         * are stored, take their stored outcome, and write the rest.  One
+         * broker writes inbound, so the second attempt meets no new repeat; a
+         * third is a fault. */
+        if (++self->attempt >= 3) {
+            snprintf(errbuf, errsize,
+                     "messages keep appearing in inbound: is another broker "
+                     "writing to this database?");
+            rc = KN_EINVAL;
+            break;
+        }
+        rc = s_mark_stored(self, self->todo, self->ntodo, self->arena, errbuf, errsize);
+        if (rc != 0)
+            break;
+        size_t kept = 0;
+        for (size_t i = 0; i < self->ntodo; i++)
+            if (!self->todo[i]->duplicate)
+                self->todo[kept++] = self->todo[i];
+        self->ntodo = kept;
+        if (kept > 0 && (rc = s_send(self, errbuf, errsize)) != 0)
+            break;
+    }
+    if (rc == KN_STORE_PENDING)
+        return rc;
+    self->ntodo = 0;
+    self->busy = false;
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+int kn_store_socket(const kn_store_t *self)
+{
+    return self->conn ? PQsocket(self->conn) : -1;
+}
+
+bool kn_store_busy(const kn_store_t *self)
+{
+    return self->busy;
+}
+
+int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
+                   size_t errsize)
+{
+    int rc = kn_store_begin(self, items, n, arena, errbuf, errsize);
+    return rc ? rc : kn_store_finish(self, true, errbuf, errsize);
 }

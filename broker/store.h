@@ -52,13 +52,28 @@ int kn_store_connect(kn_store_t *self, char *errbuf, size_t errsize);
 /* True while the connection is up. */
 bool kn_store_connected(const kn_store_t *self);
 
-/* Write items[0..n) in one transaction and commit.  On 0 every item is durable
- * and duplicate flags are set (with the stored outcome copied into arena).
- * The accepted messages' events go to the event table in the same transaction.
- * Returns KN_EDB when the connection failed (nothing can be assumed: write the
- * same batch again after reconnecting), or KN_EINVAL when the database refused
- * the batch itself (reason in errbuf; the connection is still good). */
+/* Write items[0..n) in one transaction and commit, waiting for the answer.
+ * On 0 every item is durable and duplicate flags are set (with the stored
+ * outcome copied into arena).  The accepted messages' events go to the event
+ * table in the same transaction.  Returns KN_EDB when the connection or the
+ * server failed (nothing can be assumed: write the same batch again after
+ * reconnecting), KN_EINVAL when the database refused the batch's data (reason
+ * in errbuf; the connection is still good), or KN_ENOMEM. */
 int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize);
+
+/* The same in two halves, so the broker can read the next batch while this one
+ * commits: kn_store_begin() sends the batch (items and arena must live until
+ * the end), kn_store_finish() reads the answer — without wait it returns
+ * KN_STORE_PENDING until all of it has arrived (poll kn_store_socket() for
+ * reading), then what kn_store_write() would. */
+#define KN_STORE_PENDING 2
+int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
+                   size_t errsize);
+int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize);
+
+/* The connection's socket (-1 when disconnected), and whether a batch is out. */
+int kn_store_socket(const kn_store_t *self);
+bool kn_store_busy(const kn_store_t *self);
 
 #endif
