@@ -19,6 +19,7 @@ const char *kn_cli_config_path(const char *given);
 int kn_cmd_broker(int argc, char **argv);
 int kn_cmd_db(int argc, char **argv);
 int kn_cmd_keygen(int argc, char **argv);
+int kn_cmd_parse(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);
 

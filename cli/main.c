@@ -17,6 +17,7 @@ static const struct {
     {"broker", kn_cmd_broker, "run the broker (-t: check the configuration and exit)"},
     {"db", kn_cmd_db, "private PostgreSQL and schema: start | stop | status | migrate | conninfo"},
     {"keygen", kn_cmd_keygen, "write a CURVE keypair: NAME.pub and NAME.key (0600)"},
+    {"parse", kn_cmd_parse, "what a party's file yields: one JSON event per line, or the error"},
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
 };
