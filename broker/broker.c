@@ -49,8 +49,18 @@ typedef struct {
     size_t nmsgs;
     kn_inbound_t *items; /* what goes to inbound, in batch order */
     size_t nitems;
-    size_t bytes; /* payload bytes taken */
+    size_t bytes;           /* payload bytes taken */
+    const char **ack_party; /* OUTACKs in this batch: who acknowledged ... */
+    const char **ack_id;    /* ... which instruction */
+    size_t nacks;
 } s_batch_t;
+
+/* Where a party takes instructions: the connection that last said READY. */
+typedef struct {
+    char party[72];         /* party name */
+    unsigned char rid[256]; /* ROUTER routing id of that connection */
+    size_t rid_len;         /* 0: no connection known */
+} s_ready_t;
 
 struct kn_broker {
     kn_config_t *cfg;  /* current configuration */
@@ -60,8 +70,12 @@ struct kn_broker {
     kn_zap_t *zap;     /* key → party */
     kn_store_t *store; /* PostgreSQL */
     s_batch_t batches[2];
-    s_batch_t *fill; /* taking messages off the socket */
-    s_batch_t *out;  /* written, waiting for its commit; NULL when none */
+    s_batch_t *fill;  /* taking messages off the socket */
+    s_batch_t *out;   /* written, waiting for its commit; NULL when none */
+    s_ready_t *ready; /* instruction receivers, one per party that said READY */
+    size_t nready;
+    int64_t next_delivery; /* monotonic ms of the next look for instructions due */
+    kn_arena_t *scratch;   /* for deliveries, reset after each */
 
     bool db_up;           /* connected and schema checked */
     int64_t next_connect; /* monotonic ms of the next connection attempt */
@@ -144,6 +158,8 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
         batches_ok &= b->arena && b->msgs && b->items;
     }
     self->fill = &self->batches[0];
+    self->scratch = kn_arena_new(1 << 16);
+    batches_ok &= self->scratch != NULL;
     char *conninfo = kn_db_conninfo(self->cfg);
     self->store = conninfo ? kn_store_new(conninfo) : NULL;
     free(conninfo);
@@ -169,13 +185,16 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
         goto fail;
     self->router = zmq_socket(self->ctx, ZMQ_ROUTER);
     int one = 1, linger = (int)kn_config_int(self->cfg, "broker", "linger_ms");
-    int rcvhwm = 10000, sndhwm = 100000, hb_ivl = 10000, hb_ttl = 30000;
+    /* ROUTER_MANDATORY: a send to a connection that is gone fails (and an
+     * instruction receiver is forgotten) instead of vanishing silently */
+    int rcvhwm = 10000, sndhwm = 100000, hb_ivl = 10000, hb_ttl = 30000, mandatory = 1;
     int64_t maxmsg = S_HARD_MAX_FRAME;
     const char *endpoint = kn_config_str(self->cfg, "broker", "bind");
     if (!self->router || zmq_setsockopt(self->router, ZMQ_CURVE_SERVER, &one, sizeof one) ||
         zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, secret, KN_KEY_Z85_LEN) ||
         zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, "kouan", 5) ||
         zmq_setsockopt(self->router, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(self->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) ||
         zmq_setsockopt(self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
         zmq_setsockopt(self->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) ||
         zmq_setsockopt(self->router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) ||
@@ -209,6 +228,8 @@ static void s_batch_release(s_batch_t *b)
     }
     b->nmsgs = 0;
     b->nitems = 0;
+    b->nacks = 0;
+    b->ack_party = b->ack_id = NULL;
     b->seen = NULL;
     kn_arena_reset(b->arena);
 }
@@ -232,6 +253,8 @@ void kn_broker_destroy(kn_broker_t **self)
     if (br->ctx)
         zmq_ctx_term(br->ctx);
     kn_store_destroy(&br->store);
+    kn_arena_destroy(&br->scratch);
+    free(br->ready);
     kn_config_destroy(&br->cfg);
     free(br->config_path);
     free(br);
@@ -306,6 +329,30 @@ static void s_reject(kn_inbound_t *it, int code, const char *reason)
     it->reason = reason;
 }
 
+/* The connection of m takes the instructions of its party from now on. */
+static void s_set_ready(kn_broker_t *self, s_msg_t *m)
+{
+    size_t len = zmq_msg_size(&m->routing);
+    if (len > sizeof self->ready[0].rid)
+        return;
+    s_ready_t *r = NULL;
+    for (size_t i = 0; i < self->nready && !r; i++)
+        if (!strcmp(self->ready[i].party, m->party))
+            r = &self->ready[i];
+    if (!r) {
+        s_ready_t *more = realloc(self->ready, (self->nready + 1) * sizeof *more);
+        if (!more)
+            return;
+        self->ready = more;
+        r = &self->ready[self->nready++];
+        snprintf(r->party, sizeof r->party, "%s", m->party);
+    }
+    memcpy(r->rid, zmq_msg_data(&m->routing), len);
+    r->rid_len = len;
+    self->next_delivery = 0; /* look for its instructions now */
+    kn_log(KN_LOG_INFO, "party=%s ready for instructions", m->party);
+}
+
 /* Turn one received message into an inbound item (or note it as a repeat). */
 static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
 {
@@ -327,7 +374,7 @@ static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
                           m->total, KN_WIRE_MAX_FRAMES);
     } else
         rc = kn_wire_decode(fr, (size_t)m->nframes, &w, &err);
-    if (rc == 0 && w.cmd != KN_WIRE_MSG && w.cmd != KN_WIRE_OUTACK)
+    if (rc == 0 && w.cmd != KN_WIRE_MSG && w.cmd != KN_WIRE_OUTACK && w.cmd != KN_WIRE_READY)
         rc = kn_error_set(&err, KN_EWIRE, "frame 2", "wire: a party does not send %s",
                           kn_wire_cmd_name(w.cmd));
     m->reply_id = w.id;
@@ -342,10 +389,21 @@ static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
         kn_log(KN_LOG_WARNING, "party=%s %s", m->party, it->reason);
         return;
     }
+    if (w.cmd == KN_WIRE_READY) {
+        s_set_ready(self, m);
+        return;
+    }
     if (w.cmd == KN_WIRE_OUTACK) {
-        /* No instruction has been sent yet in this version: nothing to settle. */
-        kn_log(KN_LOG_NOTICE, "party=%s outack for unknown instruction id=%.*s", m->party,
-               (int)w.id.len, (const char *)w.id.data);
+        /* recorded once the batch has committed; no reply */
+        if (!b->ack_party) {
+            b->ack_party = kn_arena_calloc(a, S_BATCH_CAP, sizeof *b->ack_party);
+            b->ack_id = kn_arena_calloc(a, S_BATCH_CAP, sizeof *b->ack_id);
+        }
+        const char *id = kn_arena_strndup(a, w.id.data, w.id.len);
+        if (b->ack_party && b->ack_id && id) {
+            b->ack_party[b->nacks] = m->party;
+            b->ack_id[b->nacks++] = id;
+        }
         return;
     }
 
@@ -558,6 +616,72 @@ static int s_write_each(kn_broker_t *self, s_batch_t *b)
     return 0;
 }
 
+/* Record the batch's OUTACKs, one statement per party.  An OUTACK lost here
+ * (database gone) only means the instruction is delivered again. */
+static void s_record_acks(kn_broker_t *self, s_batch_t *b)
+{
+    char why[1024];
+    for (size_t i = 0; i < b->nacks; i++) {
+        if (!b->ack_party[i])
+            continue;
+        const char *party = b->ack_party[i];
+        const char **ids = kn_arena_calloc(b->arena, b->nacks, sizeof *ids);
+        size_t n = 0;
+        for (size_t k = i; k < b->nacks && ids; k++)
+            if (b->ack_party[k] && !strcmp(b->ack_party[k], party)) {
+                ids[n++] = b->ack_id[k];
+                b->ack_party[k] = NULL;
+            }
+        if (!ids || kn_store_instructions_acked(self->store, party, ids, n, b->arena, why,
+                                                sizeof why) != 0) {
+            kn_log(KN_LOG_WARNING,
+                   "party=%s %zu acknowledgements not recorded (redelivery "
+                   "follows): %s",
+                   party, n, ids ? why : "out of memory");
+            return;
+        }
+        kn_log(KN_LOG_DEBUG, "party=%s instructions acknowledged=%zu", party, n);
+    }
+}
+
+/* Send the instructions due to every party with a READY connection. */
+static void s_deliver(kn_broker_t *self)
+{
+    char why[1024];
+    int64_t redeliver = kn_config_int(self->cfg, "broker", "redeliver_ms");
+    for (size_t i = 0; i < self->nready && self->db_up; i++) {
+        s_ready_t *r = &self->ready[i];
+        if (!r->rid_len || !s_party(self, r->party))
+            continue;
+        kn_outgoing_t *list;
+        size_t n;
+        if (kn_store_instructions_due(self->store, r->party, redeliver, 100, self->scratch, &list,
+                                      &n, why, sizeof why) != 0) {
+            s_db_lost(self, why);
+            break;
+        }
+        kn_frame_t routing = {r->rid, r->rid_len};
+        size_t sent = 0;
+        for (; sent < n; sent++) {
+            kn_frame_t f[3] = {{list[sent].instruction_id, strlen(list[sent].instruction_id)},
+                               {list[sent].content_type, strlen(list[sent].content_type)},
+                               {list[sent].payload, list[sent].payload_len}};
+            if (kn_wire_send(self->router, &routing, KN_WIRE_OUT, f, 3, ZMQ_DONTWAIT) != 0) {
+                /* gone (or full): forget it; the rest go again after redeliver_ms */
+                kn_log(KN_LOG_NOTICE, "party=%s instruction receiver gone: %s", r->party,
+                       zmq_strerror(zmq_errno()));
+                r->rid_len = 0;
+                break;
+            }
+        }
+        if (sent)
+            kn_log(KN_LOG_INFO, "party=%s instructions sent=%zu", r->party, sent);
+        kn_arena_reset(self->scratch);
+    }
+}
+
+static void s_finish(kn_broker_t *self, bool wait);
+
 /* Send the filled batch to the database; it becomes the batch out, and the
  * other one fills meanwhile.  A failure holds it out: it is sent again after
  * the reconnect (writing a batch twice is harmless). */
@@ -570,6 +694,8 @@ static void s_begin(kn_broker_t *self)
     self->fill = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
     if (kn_store_begin(self->store, b->items, b->nitems, b->arena, why, sizeof why) != 0)
         s_db_lost(self, why);
+    else if (b->nitems == 0)
+        s_finish(self, true); /* only READY and OUTACK: nothing to wait for */
 }
 
 /* Read the answer for the batch out (waiting for it, or not); once it has
@@ -591,6 +717,7 @@ static void s_finish(kn_broker_t *self, bool wait)
     }
     s_fault(self, b, "crash-after-commit");
     self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
+    s_record_acks(self, b);
     for (size_t i = 0; i < b->nmsgs; i++)
         s_reply(self, b, &b->msgs[i]);
     self->committed++;
@@ -670,6 +797,10 @@ int kn_broker_run(kn_broker_t *self)
             s_drain(self, self->fill);
         if (self->db_up && !self->out && self->fill->nmsgs > 0)
             s_begin(self);
+        if (self->db_up && !self->out && self->nready && s_now_ms() >= self->next_delivery) {
+            s_deliver(self);
+            self->next_delivery = s_now_ms() + 1000; /* and look again for new ones */
+        }
     }
 
     /* Drain: what has already arrived is written and acknowledged. */

@@ -82,6 +82,17 @@ static const char s_insert_event[] =
     "$13::text[], $14::bool[], $15::text[]) AS e(party, msg_id, seq, event_type, event_code, "
     "classifier, withdrawn, event_datetime, eq, tdr, cbr, voyage, imo, has_warnings, detail)";
 
+/* Instructions due for a party, marked as sent in the same statement. */
+static const char s_instructions_due[] =
+    "UPDATE instruction SET sent_at = now(), attempts = attempts + 1 WHERE id IN ("
+    "SELECT id FROM instruction WHERE party = $1 AND acked_at IS NULL AND "
+    "(sent_at IS NULL OR sent_at < now() - $2::bigint * interval '1 millisecond') "
+    "ORDER BY id LIMIT $3::int) RETURNING id, instruction_id, content_type, payload";
+
+static const char s_instructions_acked[] =
+    "UPDATE instruction SET acked_at = now() WHERE party = $1 AND instruction_id = ANY($2::text[]) "
+    "AND acked_at IS NULL";
+
 /* Which messages of a batch are stored already, with their outcome. */
 static const char s_lookup_inbound[] =
     "SELECT i.party, i.msg_id, i.status, i.error_code, i.reason, i.events, i.warnings "
@@ -95,7 +106,9 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
         const char *name, *sql;
     } stmts[] = {{"kn_inbound", s_insert_inbound},
                  {"kn_event", s_insert_event},
-                 {"kn_inbound_lookup", s_lookup_inbound}};
+                 {"kn_inbound_lookup", s_lookup_inbound},
+                 {"kn_instructions_due", s_instructions_due},
+                 {"kn_instructions_acked", s_instructions_acked}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *res = PQprepare(self->conn, stmts[i].name, stmts[i].sql, 0, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -570,4 +583,109 @@ int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
 {
     int rc = kn_store_begin(self, items, n, arena, errbuf, errsize);
     return rc ? rc : kn_store_finish(self, true, errbuf, errsize);
+}
+
+static int s_cmp_outgoing(const void *a, const void *b)
+{
+    int64_t x = ((const kn_outgoing_t *)a)->id, y = ((const kn_outgoing_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+int kn_store_instructions_due(kn_store_t *self, const char *party, int64_t redeliver_ms, size_t max,
+                              kn_arena_t *arena, kn_outgoing_t **out, size_t *n, char *errbuf,
+                              size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    *out = NULL;
+    *n = 0;
+    if (!kn_store_connected(self)) {
+        snprintf(errbuf, errsize, "not connected to PostgreSQL");
+        return KN_EDB;
+    }
+    char ms[24], limit[24];
+    snprintf(ms, sizeof ms, "%lld", (long long)redeliver_ms);
+    snprintf(limit, sizeof limit, "%zu", max);
+    const char *params[3] = {party, ms, limit};
+    /* results in binary: the payload comes back as it was stored */
+    PGresult *res = PQexecPrepared(self->conn, "kn_instructions_due", 3, params, NULL, NULL, 1);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "reading instructions due: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        goto out;
+    }
+    size_t rows = (size_t)PQntuples(res);
+    kn_outgoing_t *list = kn_arena_calloc(arena, rows ? rows : 1, sizeof *list);
+    if (!list) {
+        rc = KN_ENOMEM;
+        goto out;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const unsigned char *idb = (const unsigned char *)PQgetvalue(res, (int)r, 0);
+        int64_t id = 0;
+        for (int k = 0; k < 8; k++)
+            id = (id << 8) | idb[k];
+        list[r].id = id;
+        list[r].instruction_id = kn_arena_strndup(arena, PQgetvalue(res, (int)r, 1),
+                                                  (size_t)PQgetlength(res, (int)r, 1));
+        list[r].content_type = kn_arena_strndup(arena, PQgetvalue(res, (int)r, 2),
+                                                (size_t)PQgetlength(res, (int)r, 2));
+        list[r].payload_len = (size_t)PQgetlength(res, (int)r, 3);
+        void *copy = kn_arena_alloc(arena, list[r].payload_len + 1);
+        if (!list[r].instruction_id || !list[r].content_type || !copy) {
+            rc = KN_ENOMEM;
+            goto out;
+        }
+        memcpy(copy, PQgetvalue(res, (int)r, 3), list[r].payload_len);
+        list[r].payload = copy;
+    }
+    qsort(list, rows, sizeof *list, s_cmp_outgoing);
+    *out = list;
+    *n = rows;
+out:
+    if (rc == KN_ENOMEM)
+        snprintf(errbuf, errsize, "out of memory");
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+int kn_store_instructions_acked(kn_store_t *self, const char *party, const char *const *ids,
+                                size_t n, kn_arena_t *arena, char *errbuf, size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    if (n == 0)
+        return 0;
+    if (!kn_store_connected(self)) {
+        snprintf(errbuf, errsize, "not connected to PostgreSQL");
+        return KN_EDB;
+    }
+    static const uint32_t oids[1] = {S_OID_TEXT};
+    s_grid_t g;
+    s_params_t p;
+    if (s_grid(&g, arena, n, 1)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    for (size_t r = 0; r < n; r++)
+        s_text(&g, r, 0, ids[r]);
+    if (s_encode(&p, &g, oids, arena)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    const char *values[2] = {party, p.values[0]};
+    int lengths[2] = {0, p.lengths[0]}, formats[2] = {0, 1};
+    PGresult *res =
+        PQexecPrepared(self->conn, "kn_instructions_acked", 2, values, lengths, formats, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        snprintf(errbuf, errsize, "recording acknowledged instructions: %s",
+                 PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+    }
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
 }

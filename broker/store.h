@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct kn_store kn_store_t;
 
@@ -71,6 +72,27 @@ int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
 int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize);
 int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize);
+
+/* An instruction to deliver; strings in the arena given. */
+typedef struct {
+    int64_t id;                 /* row id: the order to send in */
+    const char *instruction_id; /* on the wire */
+    const char *content_type;
+    const void *payload;
+    size_t payload_len;
+} kn_outgoing_t;
+
+/* The instructions for party not acknowledged and not sent within the last
+ * redeliver_ms (at most max, oldest first), marked as sent now.  Returns 0 with
+ * *out and *n set, or KN_EDB / KN_EINVAL / KN_ENOMEM.  Not while a batch is out. */
+int kn_store_instructions_due(kn_store_t *self, const char *party, int64_t redeliver_ms, size_t max,
+                              kn_arena_t *arena, kn_outgoing_t **out, size_t *n, char *errbuf,
+                              size_t errsize);
+
+/* Record that party acknowledged the instructions ids[0..n).  An id the party
+ * was never sent is ignored.  Returns 0, KN_EDB or KN_EINVAL. */
+int kn_store_instructions_acked(kn_store_t *self, const char *party, const char *const *ids,
+                                size_t n, kn_arena_t *arena, char *errbuf, size_t errsize);
 
 /* The connection's socket (-1 when disconnected), and whether a batch is out. */
 int kn_store_socket(const kn_store_t *self);

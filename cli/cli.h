@@ -20,6 +20,7 @@ int kn_cmd_broker(int argc, char **argv);
 int kn_cmd_db(int argc, char **argv);
 int kn_cmd_keygen(int argc, char **argv);
 int kn_cmd_parse(int argc, char **argv);
+int kn_cmd_recv(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);
 

@@ -18,6 +18,7 @@ static const struct {
     {"db", kn_cmd_db, "private PostgreSQL and schema: start | stop | status | migrate | conninfo"},
     {"keygen", kn_cmd_keygen, "write a CURVE keypair: NAME.pub and NAME.key (0600)"},
     {"parse", kn_cmd_parse, "what a party's file yields: one JSON event per line, or the error"},
+    {"recv", kn_cmd_recv, "receive instructions as a party into a directory, acknowledging each"},
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
 };

@@ -134,6 +134,11 @@ int kn_client_send(kn_client_t *self, const char *id, const char *content_type, 
     return kn_wire_send(self->socket, NULL, KN_WIRE_MSG, f, 3, ZMQ_DONTWAIT);
 }
 
+int kn_client_ready(kn_client_t *self)
+{
+    return kn_wire_send(self->socket, NULL, KN_WIRE_READY, NULL, 0, ZMQ_DONTWAIT);
+}
+
 int kn_client_outack(kn_client_t *self, const char *instruction_id)
 {
     kn_frame_t f[1] = {{instruction_id, strlen(instruction_id)}};

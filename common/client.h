@@ -40,6 +40,10 @@ void kn_client_destroy(kn_client_t **self);
 int kn_client_send(kn_client_t *self, const char *id, const char *content_type, const void *payload,
                    size_t len);
 
+/* Tell the broker this connection takes the party's instructions (READY).
+ * Returns 0, or KN_EIO when there is no connection yet (try again). */
+int kn_client_ready(kn_client_t *self);
+
 /* Acknowledge an instruction (OUTACK).  Returns 0 or KN_EIO. */
 int kn_client_outack(kn_client_t *self, const char *instruction_id);
 

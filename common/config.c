@@ -28,6 +28,8 @@ static const kn_option_t s_options[] = {
      "largest payload accepted; larger ones are refused and kept truncated"},
     {"broker", "log_level", KN_OPT_ENUM, "info", 0, 0, "debug|info|notice|warning|error", true,
      "lowest level logged"},
+    {"broker", "redeliver_ms", KN_OPT_INT, "5000", 100, 3600000, NULL, true,
+     "resend an instruction a party has not acknowledged after this long"},
     {"broker", "linger_ms", KN_OPT_INT, "2000", 0, 60000, NULL, false,
      "how long acknowledgements may take to leave at shutdown"},
     {"database", "conninfo", KN_OPT_STRING, "", 0, 0, NULL, false,

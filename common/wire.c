@@ -3,10 +3,10 @@
 #include <string.h>
 #include <zmq.h>
 
-static const char *s_cmds[] = {NULL, "MSG", "ACK", "NACK", "OUT", "OUTACK"};
+static const char *s_cmds[] = {NULL, "MSG", "ACK", "NACK", "OUT", "OUTACK", "READY"};
 /* frames after KN1 and the command, per command */
-static const size_t s_min_args[] = {0, 3, 2, 3, 3, 1};
-static const size_t s_max_args[] = {0, 3, 3, 3, 3, 1};
+static const size_t s_min_args[] = {0, 3, 2, 3, 3, 1, 0};
+static const size_t s_max_args[] = {0, 3, 3, 3, 3, 1, 0};
 
 const char *kn_wire_cmd_name(kn_wire_cmd_t cmd)
 {
@@ -49,7 +49,7 @@ int kn_wire_decode(const kn_frame_t *frames, size_t n, kn_wire_t *out, kn_error_
         return kn_error_set(err, KN_EWIRE, "frame 1",
                             "wire: protocol version is not " KN_WIRE_VERSION);
     kn_wire_cmd_t cmd = 0;
-    for (int c = KN_WIRE_MSG; c <= KN_WIRE_OUTACK; c++)
+    for (int c = KN_WIRE_MSG; c <= KN_WIRE_READY; c++)
         if (s_frame_is(&frames[1], s_cmds[c]))
             cmd = (kn_wire_cmd_t)c;
     if (!cmd)
@@ -62,8 +62,9 @@ int kn_wire_decode(const kn_frame_t *frames, size_t n, kn_wire_t *out, kn_error_
     if (args < s_min_args[cmd] || args > s_max_args[cmd])
         return kn_error_set(err, KN_EWIRE, "", "wire: %s has %zu frames, expected %zu", s_cmds[cmd],
                             n, s_min_args[cmd] + 2);
-    /* A NACK may carry an empty id: the broker could not read the message's. */
-    if (!out->id.data && !(cmd == KN_WIRE_NACK && frames[2].len == 0))
+    /* A NACK may carry an empty id: the broker could not read the message's.
+     * READY has none. */
+    if (!out->id.data && cmd != KN_WIRE_READY && !(cmd == KN_WIRE_NACK && frames[2].len == 0))
         return kn_error_set(err, KN_EWIRE, "frame 3",
                             "wire: message id must be 1 to %d printable characters without "
                             "spaces",
@@ -88,6 +89,7 @@ int kn_wire_decode(const kn_frame_t *frames, size_t n, kn_wire_t *out, kn_error_
         out->reason = frames[4];
         break;
     case KN_WIRE_OUTACK:
+    case KN_WIRE_READY:
         break;
     }
     return 0;

@@ -6,6 +6,7 @@
  *                    NACK   <party message id> <error code> <reason>
  *   broker → party   OUT    <instruction id> <content type> <payload>
  *   party → broker   OUTACK <instruction id>
+ *   party → broker   READY                  (this connection takes instructions)
  * Decoding works on plain (pointer, length) frames so it can be tested without
  * sockets; kn_wire_send() writes a message to a ZeroMQ socket.
  */
@@ -27,7 +28,8 @@ typedef enum {
     KN_WIRE_ACK,
     KN_WIRE_NACK,
     KN_WIRE_OUT,
-    KN_WIRE_OUTACK
+    KN_WIRE_OUTACK,
+    KN_WIRE_READY
 } kn_wire_cmd_t;
 
 /* One frame, borrowed. */

@@ -130,6 +130,11 @@ START_TEST(replies_decode)
     kn_frame_t outack[] = {F("KN1"), F("OUTACK"), F("ins-9")};
     ck_assert_int_eq(kn_wire_decode(outack, 3, &w, &err), 0);
     ck_assert_int_eq(w.cmd, KN_WIRE_OUTACK);
+    kn_frame_t ready[] = {F("KN1"), F("READY")};
+    ck_assert_int_eq(kn_wire_decode(ready, 2, &w, &err), 0);
+    ck_assert_int_eq(w.cmd, KN_WIRE_READY);
+    kn_frame_t ready_extra[] = {F("KN1"), F("READY"), F("x")};
+    ck_assert_int_eq(kn_wire_decode(ready_extra, 3, &w, &err), KN_EWIRE);
     kn_frame_t outack_extra[] = {F("KN1"), F("OUTACK"), F("ins-9"), F("x")};
     ck_assert_int_eq(kn_wire_decode(outack_extra, 4, &w, &err), KN_EWIRE);
 }
