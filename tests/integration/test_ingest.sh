@@ -48,6 +48,27 @@ out=$(kn_send "$WORK/terminal/coarri-bad-checkdigit.edi")
 assert_contains "$out" "warnings: MSCU5510221: CHECK_DIGIT: container number MSCU5510221 fails the ISO 6346 check digit" "the ACK carries the warning"
 assert_eq "t" "$(kn_psql "select has_warnings from event where equipment_reference='MSCU5510221'")" "the event is flagged"
 
+# every bad sample: refused with a clear reason and kept raw in inbound
+mkdir -p "$WORK/bad-edi" "$WORK/bad-xml"
+cp "$KN_SAMPLES_DIR"/bad/*.edi "$WORK/bad-edi/"
+rm "$WORK/bad-edi/coarri-bad-checkdigit.edi" # accepted with a warning, above
+cp "$KN_SAMPLES_DIR"/bad/*.xml "$WORK/bad-xml/"
+kn_send "$WORK/bad-edi" >/dev/null || true
+kn_send -k "$WORK/customs.key" "$WORK/bad-xml" >/dev/null || true
+for f in "$WORK"/bad-edi/failed/*.edi "$WORK"/bad-xml/failed/*.xml; do
+    id=$(kn_msg_id "$f")
+    assert_eq "rejected|$(cut -d: -f1 "$f.reason")" \
+        "$(kn_psql "select status, error_code from inbound where msg_id='$id'")" "$(basename "$f") refused and kept"
+done
+assert_eq 0 "$(ls "$WORK/bad-edi/done" "$WORK/bad-xml/done" 2>/dev/null | grep -c '\.')" "no bad sample accepted"
+assert_contains "$(cat "$WORK/bad-edi/failed/coarri-truncated.edi.reason")" "PARSE: segment 18 (MEA): edifact: input ends after this segment" "truncated interchange: where it stopped"
+assert_contains "$(cat "$WORK/bad-edi/failed/coarri-wrong-segment-count.edi.reason")" "segment 26 (UNT): edifact: element 1: segment count says 31, message has 26" "wrong segment count: which segment and element"
+assert_contains "$(cat "$WORK/bad-xml/failed/customs-xxe.xml.reason")" "XML: xml: line 2: DOCTYPE not allowed" "XXE refused before parsing"
+assert_contains "$(cat "$WORK/bad-xml/failed/customs-entity-expansion.xml.reason")" "DOCTYPE not allowed" "entity expansion refused before parsing"
+assert_contains "$(cat "$WORK/bad-xml/failed/customs-unknown-type.xml.reason")" "UNKNOWN: /MESSAGE/MESSAGE_HEAD/MESSAGE_TYPE: customs: unknown message type CLM99999" "unknown type named"
+assert_contains "$(cat "$WORK/bad-xml/failed/customs-not-well-formed.xml.reason")" "XML: xml: line 2: opening and ending tag mismatch" "not well formed: the line"
+assert_eq 0 "$(kn_psql "select count(*) from inbound where position('root:x:0:0'::bytea in payload) > 0")" "nothing of /etc/passwd was read into the store"
+
 # resend: acknowledged again (same answer), applied once
 before=$(kn_psql "select count(*) from inbound")
 out=$(kn_send --keep "$WORK/terminal/done/coarri-discharge.edi")
