@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "clock.h"
 #include "adapter.h"
 #include "arena.h"
 #include "db.h"
@@ -93,13 +94,6 @@ static void s_on_signal(int sig)
         s_reload = 1;
     else
         s_stop = 1;
-}
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Values the option table cannot check: adapter formats. */
@@ -558,7 +552,7 @@ static void s_db_lost(kn_broker_t *self, const char *why)
         kn_log(KN_LOG_WARNING, "database unavailable, holding %zu messages unacknowledged: %s",
                s_pending(self), why);
     self->db_up = false;
-    self->next_connect = s_now_ms() + self->backoff_ms;
+    self->next_connect = kn_clock_ms() + self->backoff_ms;
 }
 
 static void s_try_connect(kn_broker_t *self)
@@ -579,7 +573,7 @@ static void s_try_connect(kn_broker_t *self)
     }
     kn_log(rc == KN_ECONFIG ? KN_LOG_ERROR : KN_LOG_WARNING, "%s (next attempt in %lld ms)", why,
            (long long)self->backoff_ms);
-    self->next_connect = s_now_ms() + self->backoff_ms;
+    self->next_connect = kn_clock_ms() + self->backoff_ms;
     self->backoff_ms = self->backoff_ms * 2 > max ? max : self->backoff_ms * 2;
 }
 
@@ -778,7 +772,7 @@ int kn_broker_run(kn_broker_t *self)
          * seen within a second */
         long timeout = 1000;
         if (!self->db_up) {
-            int64_t wait = self->next_connect - s_now_ms();
+            int64_t wait = self->next_connect - kn_clock_ms();
             timeout = wait <= 0 ? 0 : wait < 1000 ? (long)wait : 1000;
         }
         if (zmq_poll(items, pgfd >= 0 ? 3 : 2, timeout) < 0) {
@@ -789,7 +783,7 @@ int kn_broker_run(kn_broker_t *self)
         }
         if (items[0].revents & ZMQ_POLLIN)
             kn_zap_handle(self->zap);
-        if (!self->db_up && s_now_ms() >= self->next_connect)
+        if (!self->db_up && kn_clock_ms() >= self->next_connect)
             s_try_connect(self);
         if (pgfd >= 0 && (items[2].revents & ZMQ_POLLIN))
             s_finish(self, false);
@@ -797,9 +791,9 @@ int kn_broker_run(kn_broker_t *self)
             s_drain(self, self->fill);
         if (self->db_up && !self->out && self->fill->nmsgs > 0)
             s_begin(self);
-        if (self->db_up && !self->out && self->nready && s_now_ms() >= self->next_delivery) {
+        if (self->db_up && !self->out && self->nready && kn_clock_ms() >= self->next_delivery) {
             s_deliver(self);
-            self->next_delivery = s_now_ms() + 1000; /* and look again for new ones */
+            self->next_delivery = kn_clock_ms() + 1000; /* and look again for new ones */
         }
     }
 

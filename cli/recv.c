@@ -4,6 +4,7 @@
  * disk.  An instruction delivered again (the OUTACK was lost) is written again
  * under the same name: the file name is the instruction id. */
 #include "cli.h"
+#include "clock.h"
 #include "client.h"
 #include "err.h"
 #include "log.h"
@@ -28,13 +29,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     s_stop = 1;
-}
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Write the instruction to dir/<id>.<ext> through a temporary file, fsynced
@@ -162,9 +156,9 @@ int kn_cmd_recv(int argc, char **argv)
 
     rc = KN_EXIT_OK;
     long received = 0;
-    int64_t last_ready = -S_READY_EVERY_MS, last_seen = s_now_ms();
+    int64_t last_ready = -S_READY_EVERY_MS, last_seen = kn_clock_ms();
     while (!s_stop && (!count || received < count)) {
-        int64_t now = s_now_ms();
+        int64_t now = kn_clock_ms();
         if (idle && now - last_seen >= idle * 1000)
             break;
         if (now - last_ready >= S_READY_EVERY_MS)
@@ -191,7 +185,7 @@ int kn_cmd_recv(int argc, char **argv)
         if (ack)
             kn_client_outack(client, r.id);
         received++;
-        last_seen = s_now_ms();
+        last_seen = kn_clock_ms();
     }
 out:
     kn_client_destroy(&client);

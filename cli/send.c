@@ -8,6 +8,7 @@
  * .reason file for a refusal.
  */
 #include "cli.h"
+#include "clock.h"
 #include "client.h"
 #include "err.h"
 #include "log.h"
@@ -60,13 +61,6 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     s_interrupted = 1;
-}
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *s_content_type(const char *path)
@@ -417,7 +411,7 @@ int kn_cmd_send(int argc, char **argv)
     size_t next = 0, done = 0;
     rc = KN_EXIT_OK;
     while (done < s.n && !s_interrupted) {
-        int64_t now = s_now_ms();
+        int64_t now = kn_clock_ms();
         while (s.nflight < window && next < s.n) {
             s_file_t *f = &s.files[next++];
             if (s_load(&s, f, why, sizeof why) != 0) {

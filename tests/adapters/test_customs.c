@@ -3,6 +3,8 @@
 #include "customs.h"
 #include "xmlsafe.h"
 
+#include "runner.h"
+
 #include <check.h>
 
 #include <stdio.h>
@@ -34,22 +36,6 @@ static void s_teardown(void)
     kn_arena_destroy(&s_arena);
 }
 
-static unsigned char *s_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    unsigned char *buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, (size_t)size, f);
-    ck_assert_uint_eq(*len, (size_t)size);
-    fclose(f);
-    return buf;
-}
-
 static int s_read_mem(const void *data, size_t len)
 {
     kn_inmsg_t in = {
@@ -68,14 +54,16 @@ static int s_read_str(const char *xml)
     return s_read_mem(xml, strlen(xml));
 }
 
+/* Files are read into an arena of their own, so a test can check that the
+ * reader itself took nothing from s_arena. */
 static int s_read_file(const char *dir, const char *name)
 {
-    char path[512];
     size_t len;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    unsigned char *data = s_slurp(path, &len);
+    kn_arena_t *files = kn_arena_new(64 * 1024);
+    ck_assert_ptr_nonnull(files);
+    unsigned char *data = kn_test_read(files, dir, name, &len);
     int rc = s_read_mem(data, len);
-    free(data);
+    kn_arena_destroy(&files);
     return rc;
 }
 

@@ -4,6 +4,8 @@
  * defines it. */
 #include "edifact.h"
 
+#include "runner.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,20 +37,7 @@ static void s_teardown(void)
 /* The whole of a sample file, in the arena. */
 static unsigned char *s_sample(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", KN_SAMPLES_DIR, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    unsigned char *buf = kn_arena_alloc(s_arena, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
+    return kn_test_read(s_arena, KN_SAMPLES_DIR, name, len);
 }
 
 static int s_parse_n(const void *data, size_t len, kn_edifact_interchange_t **ic)

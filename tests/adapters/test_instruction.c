@@ -3,6 +3,8 @@
 #include "instruction.h"
 #include "xmlsafe.h"
 
+#include "runner.h"
+
 #include <check.h>
 
 #include <stdio.h>
@@ -31,16 +33,7 @@ static void s_teardown(void)
 /* The whole of KN_TEST_DATA_DIR/name in the arena. */
 static const unsigned char *s_file(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", KN_TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    unsigned char *buf = kn_arena_alloc(s_arena, 65536);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, 65536, f);
-    ck_assert(feof(f));
-    fclose(f);
-    return buf;
+    return kn_test_read(s_arena, KN_TEST_DATA_DIR, name, len);
 }
 
 /* A box sent to the scanning lane: only what is required. */

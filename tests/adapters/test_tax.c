@@ -2,6 +2,8 @@
 #include "tax.h"
 #include "xmlsafe.h"
 
+#include "runner.h"
+
 #include <check.h>
 
 #include <stdio.h>
@@ -52,15 +54,9 @@ static int s_read_str(const char *xml)
 
 static int s_read_file(const char *dir, const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static unsigned char buf[65536];
-    size_t len = fread(buf, 1, sizeof buf, f);
-    ck_assert(feof(f));
-    fclose(f);
-    return s_read_mem(buf, len);
+    size_t len;
+    unsigned char *data = kn_test_read(s_arena, dir, name, &len);
+    return s_read_mem(data, len);
 }
 
 /* A TaxPayment with the given MessageType and Payment body. */

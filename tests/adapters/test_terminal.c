@@ -1,9 +1,10 @@
 /* Tests for adapters/terminal.c: COARRI, CODECO and BERMAN to canonical events.
  *
  * KN_SAMPLES_DIR (a string) names the shared samples directory; the build
- * defines it.  KN_TEST_DATA_DIR may name tests/adapters/data; without it the
- * directory is found beside this source file (__FILE__). */
+ * defines it, and KN_TEST_DATA_DIR for tests/adapters/data. */
 #include "terminal.h"
+
+#include "runner.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -30,40 +31,14 @@ static void s_teardown(void)
     kn_arena_destroy(&s_arena);
 }
 
-static unsigned char *s_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    unsigned char *buf = kn_arena_alloc(s_arena, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
-
 static unsigned char *s_sample(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", KN_SAMPLES_DIR, name);
-    return s_file(path, len);
+    return kn_test_read(s_arena, KN_SAMPLES_DIR, name, len);
 }
 
 static unsigned char *s_data(const char *name, size_t *len)
 {
-    char path[512];
-#ifdef KN_TEST_DATA_DIR
-    snprintf(path, sizeof path, "%s/%s", KN_TEST_DATA_DIR, name);
-#else
-    const char *file = __FILE__, *slash = strrchr(file, '/');
-    int dir = slash ? (int)(slash - file + 1) : 0;
-    snprintf(path, sizeof path, "%.*sdata/%s", dir, file, name);
-#endif
-    return s_file(path, len);
+    return kn_test_read(s_arena, KN_TEST_DATA_DIR, name, len);
 }
 
 static int s_read(const void *data, size_t len, kn_event_list_t *out)

@@ -1,6 +1,8 @@
 /* Tests for adapters/vessel.c (VesselStatus, validated against vessel-status.xsd). */
 #include "vessel.h"
 
+#include "runner.h"
+
 #include <check.h>
 
 #include <stdio.h>
@@ -43,15 +45,9 @@ static int s_read_mem(const void *data, size_t len)
 
 static int s_read_file(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", KN_TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static unsigned char buf[65536];
-    size_t len = fread(buf, 1, sizeof buf, f);
-    ck_assert(feof(f));
-    fclose(f);
-    return s_read_mem(buf, len);
+    size_t len;
+    unsigned char *data = kn_test_read(s_arena, KN_TEST_DATA_DIR, name, &len);
+    return s_read_mem(data, len);
 }
 
 /* A VesselStatus with one VesselCall of the given parts. */
