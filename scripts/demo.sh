@@ -102,6 +102,9 @@ psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
     SELECT party, left(msg_id, 12) AS msg_id, error_code, reason FROM inbound
     WHERE status = 'rejected' ORDER BY id"
 
+step "the diversion rules an officer would check before deploying them"
+"$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5
+
 step "shutting down"
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID" || true
