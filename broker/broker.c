@@ -28,6 +28,7 @@
 /* A batch stops growing at this many payload bytes, so one transaction's
  * parameters stay far from PostgreSQL's 1 GB message limit. */
 #define S_BATCH_BYTES (256u * 1024 * 1024)
+#define S_DRAIN_STEP 32 /* messages read per poll while a batch is out */
 
 /* One message taken off the ROUTER socket. */
 typedef struct {
@@ -445,6 +446,14 @@ static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
             it->events = (int)events->count;
             it->event_list = events;
             it->warnings = s_warnings(a, events);
+            /* The events' JSON now, while the batch out commits, not when this
+             * batch is sent (the store makes any that is missing). */
+            const char **json = kn_arena_calloc(a, events->count ? events->count : 1, sizeof *json);
+            size_t k = 0;
+            for (const kn_event_t *ev = events->head; json && ev; ev = ev->next)
+                if (!(json[k++] = kn_event_json(ev, a)))
+                    json = NULL;
+            it->event_json = json;
         }
     }
     if (it->status == KN_INBOUND_REJECTED && !it->reason) {
@@ -457,13 +466,19 @@ static void s_process(kn_broker_t *self, s_batch_t *b, size_t index)
 static void s_drain(kn_broker_t *self, s_batch_t *b)
 {
     size_t max = (size_t)kn_config_int(self->cfg, "broker", "batch_max");
-    b->seen = kn_dedupe_new(b->arena, max);
+    if (b->nmsgs == 0) {
+        b->seen = kn_dedupe_new(b->arena, max);
+        b->bytes = 0;
+    }
     if (!b->seen) {
         kn_log(KN_LOG_ERROR, "out of memory");
         return;
     }
-    b->bytes = 0;
-    while (b->nmsgs < max && b->bytes < S_BATCH_BYTES) {
+    /* While a batch is out, take a few at a time and go back to the poll:
+     * the batch out's parameters are flushed to PostgreSQL and its answer is
+     * read there, so the database never waits for a long drain. */
+    size_t stop = self->out ? b->nmsgs + S_DRAIN_STEP : max;
+    while (b->nmsgs < max && b->nmsgs < stop && b->bytes < S_BATCH_BYTES) {
         s_msg_t *m = &b->msgs[b->nmsgs];
         m->item = m->dup_of = -1;
         zmq_msg_init(&m->routing);
@@ -712,12 +727,18 @@ static void s_finish(kn_broker_t *self, bool wait)
     s_fault(self, b, "crash-after-commit");
     self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
     s_record_acks(self, b);
+    self->out = NULL;
+    /* Send the next batch before answering this one: the replies, and the
+     * burst of messages they let the parties send, compete for the CPU with
+     * this loop, and PostgreSQL must not wait for them.  b becomes the batch
+     * to fill, once answered and released below. */
+    if (self->db_up && self->fill->nitems > 0)
+        s_begin(self);
     for (size_t i = 0; i < b->nmsgs; i++)
         s_reply(self, b, &b->msgs[i]);
     self->committed++;
     kn_log(KN_LOG_DEBUG, "batch messages=%zu stored=%zu", b->nmsgs, b->nitems);
     s_batch_release(b);
-    self->out = NULL;
 }
 
 static void s_reload_config(kn_broker_t *self)
@@ -759,14 +780,18 @@ int kn_broker_run(kn_broker_t *self)
             s_reload = 0;
             s_reload_config(self);
         }
-        /* Read a batch while the previous one commits; poll the database's
-         * socket for the answer. */
-        bool can_read = self->db_up && self->fill->nmsgs == 0;
+        /* Fill the next batch while the previous one commits: it takes
+         * whatever arrives meanwhile (up to batch_max) and is sent as soon as
+         * the commit is confirmed.  Poll the database's socket for the answer,
+         * and for writing while the batch out is not all sent. */
+        bool can_read = self->db_up &&
+                        self->fill->nmsgs < (size_t)kn_config_int(self->cfg, "broker", "batch_max");
         int pgfd = self->db_up && self->out ? kn_store_socket(self->store) : -1;
+        bool unsent = pgfd >= 0 && kn_store_flush(self->store);
         zmq_pollitem_t items[3] = {
             {kn_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
             {self->router, 0, can_read ? ZMQ_POLLIN : 0, 0},
-            {NULL, pgfd, ZMQ_POLLIN, 0},
+            {NULL, pgfd, (short)(ZMQ_POLLIN | (unsent ? ZMQ_POLLOUT : 0)), 0},
         };
         /* bounded: a signal that lands between the flag checks and zmq_poll is
          * seen within a second */

@@ -66,21 +66,24 @@ void kn_store_destroy(kn_store_t **self)
  * row.  The statements are prepared once per connection. */
 enum { S_INBOUND_COLS = 9, S_EVENT_COLS = 15 };
 
+/* unnest() in the select list (ProjectSet), not in FROM: a FROM function
+ * scan materialises every row in a tuplestore first.  The arrays of a
+ * statement all have the batch's length, so they are walked in step. */
 static const char s_insert_inbound[] =
     "INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, reason, "
-    "events, warnings) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], "
-    "$5::text[], $6::text[], $7::text[], $8::int4[], $9::text[])";
+    "events, warnings) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
+    "unnest($4::bytea[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), "
+    "unnest($8::int4[]), unnest($9::text[])";
 
 static const char s_insert_event[] =
     "INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
     "event_datetime, equipment_reference, transport_document_reference, "
     "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail) "
-    "SELECT e.party, e.msg_id, e.seq, e.event_type, e.event_code, e.classifier, e.withdrawn, "
-    "e.event_datetime::timestamptz, e.eq, e.tdr, e.cbr, e.voyage, e.imo, e.has_warnings, "
-    "e.detail::json FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::text[], "
-    "$6::text[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-    "$13::text[], $14::bool[], $15::text[]) AS e(party, msg_id, seq, event_type, event_code, "
-    "classifier, withdrawn, event_datetime, eq, tdr, cbr, voyage, imo, has_warnings, detail)";
+    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int4[]), unnest($4::text[]), "
+    "unnest($5::text[]), unnest($6::text[]), unnest($7::bool[]), "
+    "unnest($8::text[])::timestamptz, unnest($9::text[]), unnest($10::text[]), "
+    "unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bool[]), "
+    "unnest($15::text[])::json";
 
 /* Instructions due for a party, marked as sent in the same statement. */
 static const char s_instructions_due[] =
@@ -144,6 +147,14 @@ int kn_store_connect(kn_store_t *self, char *errbuf, size_t errsize)
         return rc;
     }
     int rc = s_prepare(self, errbuf, errsize);
+    /* Sends never block: a batch's parameters go out while the broker reads
+     * the next one (kn_store_flush() when the socket takes more).  Reading the
+     * results with wait still blocks. */
+    if (!rc && PQsetnonblocking(self->conn, 1) != 0) {
+        snprintf(errbuf, errsize, "cannot make the connection non-blocking: %s",
+                 PQerrorMessage(self->conn));
+        rc = KN_EDB;
+    }
     if (rc)
         s_disconnect(self);
     return rc;
@@ -340,7 +351,7 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
             continue;
         int seq = 0;
         for (const kn_event_t *ev = it->event_list->head; ev; ev = ev->next, r++) {
-            const char *json = kn_event_json(ev, arena);
+            const char *json = it->event_json ? it->event_json[seq] : kn_event_json(ev, arena);
             const void *seqv = s_int4(arena, ++seq);
             if (!json || !seqv)
                 return KN_ENOMEM;
@@ -571,6 +582,12 @@ int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
 int kn_store_socket(const kn_store_t *self)
 {
     return self->conn ? PQsocket(self->conn) : -1;
+}
+
+int kn_store_flush(kn_store_t *self)
+{
+    /* a failure shows when the results are read */
+    return self->conn && self->busy && PQflush(self->conn) > 0;
 }
 
 bool kn_store_busy(const kn_store_t *self)

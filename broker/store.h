@@ -34,6 +34,8 @@ typedef struct {
     const char *reason;                /* readable reason; NULL when accepted */
     int events;                        /* canonical events yielded */
     const kn_event_list_t *event_list; /* those events, written with the message (accepted only) */
+    const char *const *event_json;     /* their JSON in list order, made ahead by the broker;
+                                          NULL: the store makes it */
     const char *warnings; /* data-quality warnings, "CODE: text; ..."; NULL when none */
 
     bool duplicate; /* set by the store: already stored by an earlier batch,
@@ -72,6 +74,9 @@ int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
 int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize);
 int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize);
+/* Sends never block: push what is still buffered of the batch out.  1 while
+ * some is left (poll kn_store_socket() for writing too), 0 when all is sent. */
+int kn_store_flush(kn_store_t *self);
 
 /* An instruction to deliver; strings in the arena given. */
 typedef struct {
