@@ -16,8 +16,8 @@ struct kn_store {
     char *conninfo; /* as configured */
     PGconn *conn;   /* NULL while disconnected */
     /* the batch being written, from kn_store_begin() to its end */
-    kn_inbound_t **todo; /* its messages not known to be stored already */
-    size_t ntodo;
+    kn_inbound_t **pending; /* its messages not known to be stored already */
+    size_t npending;
     size_t nevents;            /* events sent with them */
     kn_arena_t *arena;         /* the batch's arena */
     int attempt;               /* writes after repeats were found */
@@ -384,8 +384,8 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
 {
     s_params_t inbound, events;
     size_t nevents = 0;
-    kn_inbound_t *const *items = self->todo;
-    size_t n = self->ntodo;
+    kn_inbound_t *const *items = self->pending;
+    size_t n = self->npending;
     if (s_inbound_params(&inbound, items, n, self->arena) ||
         s_event_params(&events, items, n, self->arena, &nevents)) {
         snprintf(errbuf, errsize, "out of memory");
@@ -439,7 +439,7 @@ static int s_receive(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
             self->repeat = state && !strcmp(state, "23505"); /* unique_violation */
             self->data =
                 state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) && !self->repeat;
-            snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", self->ntodo,
+            snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", self->npending,
                      self->nevents,
                      st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(res));
         }
@@ -523,16 +523,16 @@ int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
         snprintf(errbuf, errsize, "not connected to PostgreSQL");
         return KN_EDB;
     }
-    self->todo = kn_arena_calloc(arena, n ? n : 1, sizeof *self->todo);
-    if (!self->todo) {
+    self->pending = kn_arena_calloc(arena, n ? n : 1, sizeof *self->pending);
+    if (!self->pending) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         items[i].duplicate = false;
-        self->todo[i] = &items[i];
+        self->pending[i] = &items[i];
     }
-    self->ntodo = n;
+    self->npending = n;
     self->arena = arena;
     self->attempt = 0;
     int rc = n ? s_send(self, errbuf, errsize) : 0;
@@ -544,7 +544,7 @@ int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
 int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
 {
     int rc = 0;
-    while (self->ntodo > 0) {
+    while (self->npending > 0) {
         rc = s_receive(self, wait, errbuf, errsize);
         if (rc != S_REPEAT)
             break;
@@ -559,20 +559,20 @@ int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
             rc = KN_EINVAL;
             break;
         }
-        rc = s_mark_stored(self, self->todo, self->ntodo, self->arena, errbuf, errsize);
+        rc = s_mark_stored(self, self->pending, self->npending, self->arena, errbuf, errsize);
         if (rc != 0)
             break;
         size_t kept = 0;
-        for (size_t i = 0; i < self->ntodo; i++)
-            if (!self->todo[i]->duplicate)
-                self->todo[kept++] = self->todo[i];
-        self->ntodo = kept;
+        for (size_t i = 0; i < self->npending; i++)
+            if (!self->pending[i]->duplicate)
+                self->pending[kept++] = self->pending[i];
+        self->npending = kept;
         if (kept > 0 && (rc = s_send(self, errbuf, errsize)) != 0)
             break;
     }
     if (rc == KN_STORE_PENDING)
         return rc;
-    self->ntodo = 0;
+    self->npending = 0;
     self->busy = false;
     if (rc == KN_EDB)
         s_disconnect(self);
