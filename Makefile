@@ -29,6 +29,7 @@ test: deps
 bench: build
 	bench/run.sh $(BUILD)
 	bench/parse.sh $(BUILD)
+	$(BUILD)/bench/kn_bench_rules
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
