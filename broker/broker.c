@@ -4,11 +4,13 @@
 #include "arena.h"
 #include "db.h"
 #include "dedupe.h"
+#include "dmn.h"
 #include "err.h"
 #include "eventjson.h"
 #include "keys.h"
 #include "log.h"
 #include "store.h"
+#include "visit.h"
 #include "wire.h"
 #include "zap.h"
 
@@ -71,6 +73,7 @@ struct kn_broker {
     void *router;      /* the parties' socket */
     kn_zap_t *zap;     /* key → party */
     kn_store_t *store; /* PostgreSQL */
+    kn_dmn_t *rules;   /* the diversion rules in force (decision "diversion") */
     s_batch_t batches[2];
     s_batch_t *fill;  /* taking messages off the socket */
     s_batch_t *out;   /* written, waiting for its commit; NULL when none */
@@ -131,7 +134,38 @@ kn_config_t *kn_broker_load_config(const char *path, char *errbuf, size_t errsiz
         kn_config_destroy(&cfg);
         return NULL;
     }
+    kn_dmn_t *rules = kn_broker_load_rules(cfg, errbuf, errsize);
+    if (!rules) {
+        kn_config_destroy(&cfg);
+        return NULL;
+    }
+    kn_dmn_destroy(&rules);
     return cfg;
+}
+
+kn_dmn_t *kn_broker_load_rules(const kn_config_t *cfg, char *errbuf, size_t errsize)
+{
+    const char *path = kn_config_str(cfg, "broker", "rules_file");
+    kn_error_t err;
+    kn_dmn_t *rules = path[0] ? kn_dmn_load_file(path, &err) : kn_visit_builtin_rules(&err);
+    const kn_dmn_table_t *table = rules ? kn_dmn_find(rules, "diversion") : NULL;
+    if (!rules) {
+        kn_error_text(&err, errbuf, errsize); /* "dmn: FILE: rule N (id) input M (name): ..." */
+        return NULL;
+    }
+    if (!table) {
+        snprintf(errbuf, errsize, "dmn: %s: no decision \"diversion\"",
+                 path[0] ? path : "built-in rules/diversion.dmn");
+        kn_dmn_destroy(&rules);
+        return NULL;
+    }
+    if (kn_visit_check_table(table, &err) != 0) {
+        snprintf(errbuf, errsize, "dmn: %s: %s", path[0] ? path : "built-in rules/diversion.dmn",
+                 err.message);
+        kn_dmn_destroy(&rules);
+        return NULL;
+    }
+    return rules;
 }
 
 kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *errbuf, size_t errsize)
@@ -169,6 +203,8 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
         kn_log(KN_LOG_WARNING, "fault injection armed: %s", self->fault);
 #endif
     kn_log_set_level(kn_config_str(self->cfg, "broker", "log_level"));
+    if (!(self->rules = kn_broker_load_rules(self->cfg, errbuf, errsize)))
+        goto fail;
 
     /* The ZAP handler must be bound before the CURVE socket. */
     self->zap = kn_zap_new(self->ctx, self->cfg, errbuf, errsize);
@@ -248,6 +284,7 @@ void kn_broker_destroy(kn_broker_t **self)
     if (br->ctx)
         zmq_ctx_term(br->ctx);
     kn_store_destroy(&br->store);
+    kn_dmn_destroy(&br->rules);
     kn_arena_destroy(&br->scratch);
     free(br->ready);
     kn_config_destroy(&br->cfg);
@@ -745,10 +782,15 @@ static void s_reload_config(kn_broker_t *self)
 {
     char why[1024];
     kn_config_t *fresh = kn_broker_load_config(self->config_path, why, sizeof why);
-    if (!fresh) {
-        kn_log(KN_LOG_ERROR, "reload refused, keeping the running configuration: %s", why);
+    kn_dmn_t *rules = fresh ? kn_broker_load_rules(fresh, why, sizeof why) : NULL;
+    if (!fresh || !rules) {
+        kn_log(KN_LOG_ERROR, "reload refused, keeping the running configuration and rules: %s",
+               why);
+        kn_config_destroy(&fresh);
         return;
     }
+    kn_dmn_destroy(&self->rules);
+    self->rules = rules;
     char restart[512];
     kn_config_restart_needed(self->cfg, fresh, restart, sizeof restart);
     if (restart[0])
@@ -758,7 +800,11 @@ static void s_reload_config(kn_broker_t *self)
     kn_zap_set_config(self->zap, fresh);
     kn_log_set_level(kn_config_str(fresh, "broker", "log_level"));
     kn_config_destroy(&old);
-    kn_log(KN_LOG_NOTICE, "configuration reloaded parties=%zu", kn_config_party_count(fresh));
+    kn_log(KN_LOG_NOTICE, "configuration reloaded parties=%zu rules=%s",
+           kn_config_party_count(fresh),
+           kn_config_str(fresh, "broker", "rules_file")[0]
+               ? kn_config_str(fresh, "broker", "rules_file")
+               : "built-in");
 }
 
 int kn_broker_run(kn_broker_t *self)

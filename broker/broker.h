@@ -24,6 +24,12 @@ typedef struct kn_broker kn_broker_t;
  * a new config, or NULL with "file:line: reason" in errbuf. */
 kn_config_t *kn_broker_load_config(const char *path, char *errbuf, size_t errsize);
 
+/* The diversion rules cfg names ([broker] rules_file, or the built-in table),
+ * loaded, compiled and checked against what a container visit can feed.
+ * NULL with "file: rule N (id) input M (name): ..." in errbuf. */
+struct kn_dmn;
+struct kn_dmn *kn_broker_load_rules(const kn_config_t *cfg, char *errbuf, size_t errsize);
+
 /* A broker for cfg (taken: *cfg is set to NULL) whose configuration file is
  * config_path (re-read on SIGHUP).  Binds its sockets; NULL with the reason in
  * errbuf. */

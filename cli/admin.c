@@ -54,6 +54,9 @@ int kn_cmd_broker(int argc, char **argv)
     }
     if (test) {
         printf("%s: configuration is valid\n", path);
+        const char *rules = kn_config_str(cfg, "broker", "rules_file");
+        printf("  rules %s: decision \"diversion\" checked\n",
+               rules[0] ? rules : "built-in rules/diversion.dmn");
         for (size_t i = 0; i < kn_config_party_count(cfg); i++) {
             const kn_party_conf_t *p = kn_config_party(cfg, i);
             const kn_reader_t *r = kn_adapter_find(p->role, p->format);

@@ -30,6 +30,8 @@ static const kn_option_t s_options[] = {
      "lowest level logged"},
     {"broker", "redeliver_ms", KN_OPT_INT, "5000", 100, 3600000, NULL, true,
      "resend an instruction a party has not acknowledged after this long"},
+    {"broker", "rules_file", KN_OPT_PATH, "", 0, 0, NULL, true,
+     "DMN file with the decision table \"diversion\"; empty = the built-in rules/diversion.dmn"},
     {"broker", "linger_ms", KN_OPT_INT, "2000", 0, 60000, NULL, false,
      "how long acknowledgements may take to leave at shutdown"},
     {"database", "conninfo", KN_OPT_STRING, "", 0, 0, NULL, false,

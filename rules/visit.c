@@ -1,5 +1,6 @@
 /* kouan — container visit state machine: see visit.h for the rules. */
 #include "visit.h"
+#include "embed.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -8,6 +9,9 @@
 
 #include "err.h"
 #include "feel.h"
+
+/* rules/diversion.dmn, built in by the build (cmake/embed.cmake) */
+extern const kn_embedded_t kn__builtin_rules[];
 
 /* What a fact states. */
 enum {
@@ -546,6 +550,41 @@ void kn_visit_inputs(const kn_visit_t *visit, kn_visit_input_t out[KN_VISIT_INPU
     out[4] = (kn_visit_input_t){"taxStatus", kn_feel_string(kn_visit_tax_status(visit))};
     out[5] = (kn_visit_input_t){"dangerousGoods", kn_feel_bool(visit->dangerous == 1)};
     out[6] = (kn_visit_input_t){"reefer", kn_feel_bool(kn_visit_reefer(visit))};
+}
+
+int kn_visit_check_table(const kn_dmn_table_t *table, kn_error_t *err)
+{
+    kn_visit_t empty;
+    kn_visit_init(&empty, NULL);
+    kn_visit_input_t in[KN_VISIT_INPUT_COUNT];
+    kn_visit_inputs(&empty, in);
+    for (size_t i = 0; i < kn_dmn_input_count(table); i++) {
+        const char *name = kn_dmn_input_name(table, i);
+        bool known = false;
+        for (size_t k = 0; k < KN_VISIT_INPUT_COUNT && !known; k++)
+            known = !strcmp(name, in[k].name);
+        if (!known)
+            return kn_error_set(err, KN_ESCHEMA, "",
+                                "decision %s: input %zu (%s) is not a fact of a container visit "
+                                "(direction, declaredBeforeArrival, customsInstruction, examType, "
+                                "taxStatus, dangerousGoods, reefer)",
+                                kn_dmn_table_id(table), i + 1, name);
+    }
+    int route = kn_dmn_output_index(table, "route");
+    if (route < 0 || kn_dmn_output_type(table, (size_t)route) != KN_FEEL_STRING)
+        return kn_error_set(err, KN_ESCHEMA, "", "decision %s: no string output \"route\"",
+                            kn_dmn_table_id(table));
+    return 0;
+}
+
+kn_dmn_t *kn_visit_builtin_rules(kn_error_t *err)
+{
+    const kn_embedded_t *f = kn_embedded_find(kn__builtin_rules, "diversion.dmn");
+    if (!f) {
+        kn_error_set(err, KN_ECONFIG, "", "no built-in rules/diversion.dmn");
+        return NULL;
+    }
+    return kn_dmn_load_memory(f->data, f->len, "built-in rules/diversion.dmn", err);
 }
 
 void kn_visit_fill(const kn_visit_t *visit, const kn_dmn_table_t *table, kn_dmn_value_t *inputs)

@@ -235,6 +235,16 @@ void kn_visit_inputs(const kn_visit_t *visit, kn_visit_input_t out[KN_VISIT_INPU
  * columns the visit knows (a column it does not know stays unset). */
 void kn_visit_fill(const kn_visit_t *visit, const kn_dmn_table_t *table, kn_dmn_value_t *inputs);
 
+/* Can a visit feed table?  Every input of the table must be one of the visit's
+ * facts and the table must have a string output "route".  Returns 0, or
+ * KN_ESCHEMA with err naming the input at fault. */
+int kn_visit_check_table(const kn_dmn_table_t *table, kn_error_t *err);
+
+/* The diversion rules built into the binary (rules/diversion.dmn), loaded and
+ * compiled; NULL with err filled should the build be broken.  The caller owns
+ * the result. */
+kn_dmn_t *kn_visit_builtin_rules(kn_error_t *err);
+
 /* Evaluate table for the visit and say what to tell the terminal (see the
  * triggers above).  Fills *out and stores the route in the visit; it does
  * not mark anything sent: call kn_visit_sent() once the terminal has it.  The

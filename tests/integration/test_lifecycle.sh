@@ -40,13 +40,30 @@ assert_contains "$(cat "$WORK/broker.log")" "configuration reloaded parties=4" "
 kn_send --keep -k "$WORK/xhct2.key" "$KN_SAMPLES_DIR/terminal/codeco-gate-in-export.edi" >/dev/null
 assert_eq 1 "$(kn_psql "select count(*) from inbound where party='xhct2'")" "the new party is served after the reload"
 
+# SIGHUP reloads the rules; a bad table is refused naming file, rule and cell
+cp "$KN_SOURCE_DIR/rules/diversion.dmn" "$WORK/rules.dmn"
+sed -i "s|^secret_key_file = broker.key$|secret_key_file = broker.key\nrules_file = rules.dmn|" "$CONF"
+kill -HUP "$BROKER_PID"
+for _ in $(seq 1 100); do grep -q "rules=$WORK/rules.dmn" "$WORK/broker.log" && break; sleep 0.05; done
+assert_contains "$(cat "$WORK/broker.log")" "configuration reloaded parties=4 rules=$WORK/rules.dmn" "rules loaded from the file on SIGHUP"
+sed -i '0,/<inputEntry><text>"scan"<\/text><\/inputEntry>/s//<inputEntry><text>[1..<\/text><\/inputEntry>/' "$WORK/rules.dmn"
+kill -HUP "$BROKER_PID"
+for _ in $(seq 1 100); do grep -q "rules: dmn: $WORK/rules.dmn" "$WORK/broker.log" && break; sleep 0.05; done
+assert_contains "$(cat "$WORK/broker.log")" "reload refused, keeping the running configuration and rules: dmn: $WORK/rules.dmn: rule 4 (imp_scan_dg) input 4 (examType): cannot parse" "a bad table is refused with file, rule and cell"
+err=$("$KOUAN" broker -t -c "$CONF" 2>&1) && rc=0 || rc=$?
+assert_eq 2 "$rc" "broker -t refuses the bad table"
+assert_contains "$err" "rule 4 (imp_scan_dg) input 4 (examType)" "and names the cell"
+kn_send --keep "$KN_SAMPLES_DIR/terminal/codeco-gate-in-export.edi" >/dev/null
+pass "the broker keeps serving with the rules it had"
+cp "$KN_SOURCE_DIR/rules/diversion.dmn" "$WORK/rules.dmn"
+
 # a bad file on reload: refused, the running configuration stays
 cp "$CONF" "$WORK/good.conf"
 echo "[party.broken]" >> "$CONF"
 echo "role = ship" >> "$CONF"
 kill -HUP "$BROKER_PID"
 for _ in $(seq 1 100); do grep -q "reload refused" "$WORK/broker.log" && break; sleep 0.05; done
-assert_contains "$(cat "$WORK/broker.log")" "reload refused, keeping the running configuration: $CONF:" "a bad reload is refused with file and line"
+assert_contains "$(cat "$WORK/broker.log")" "reload refused, keeping the running configuration and rules: $CONF:" "a bad reload is refused with file and line"
 "$KOUAN" send -c "$WORK/good.conf" --keep "$KN_SAMPLES_DIR/terminal/codeco-gate-out-import.edi" >/dev/null
 pass "the broker still serves after a refused reload"
 
