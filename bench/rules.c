@@ -19,6 +19,9 @@
 
 #define S_INPUTS 7
 
+/* results are summed here so the compiler cannot drop the work */
+static volatile size_t s_sink;
+
 static double s_now(void)
 {
     struct timespec ts;
@@ -155,7 +158,6 @@ int main(int argc, char **argv)
     double *ref = calloc((size_t)rounds, sizeof *ref);
     if (!engine || !ref)
         return 2;
-    volatile size_t sink = 0;
     for (int round = 0; round < rounds; round++) {
         size_t done = 0;
         double start = s_now(), elapsed;
@@ -163,7 +165,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < n; i++) {
                 kn_dmn_result_t r;
                 kn_dmn_eval(t, cases[i].in, &r);
-                sink += r.rows[0];
+                s_sink += r.rows[0];
             }
             done += n;
         } while ((elapsed = s_now() - start) < seconds && done < 100000000);
@@ -172,7 +174,7 @@ int main(int argc, char **argv)
         start = s_now();
         do {
             for (size_t i = 0; i < n; i++)
-                sink += (size_t)s_reference(&cases[i])[0];
+                s_sink += (size_t)s_reference(&cases[i])[0];
             done += n;
         } while ((elapsed = s_now() - start) < seconds && done < 1000000000);
         ref[round] = (double)done / elapsed;
