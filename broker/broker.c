@@ -868,14 +868,15 @@ int kn_broker_run(kn_broker_t *self)
         }
     }
 
-    /* Drain: what has already arrived is written and acknowledged. */
-    if (self->db_up && self->out)
+    /* Drain: what has already arrived is written and acknowledged.  Finishing
+     * the batch out may send the one filling, so finish until none is out. */
+    while (self->db_up && self->out)
         s_finish(self, true);
-    if (self->db_up && !self->out && self->fill->nmsgs == 0)
+    if (self->db_up && self->fill->nmsgs == 0)
         s_drain(self, self->fill);
-    if (self->db_up && !self->out && self->fill->nmsgs > 0) {
+    if (self->db_up && self->fill->nmsgs > 0) {
         s_begin(self);
-        if (self->db_up)
+        while (self->db_up && self->out)
             s_finish(self, true);
     }
     if (s_pending(self) > 0)
