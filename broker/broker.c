@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "db.h"
 #include "dedupe.h"
+#include "divert.h"
 #include "dmn.h"
 #include "err.h"
 #include "eventjson.h"
@@ -57,6 +58,8 @@ typedef struct {
     const char **ack_party; /* OUTACKs in this batch: who acknowledged ... */
     const char **ack_id;    /* ... which instruction */
     size_t nacks;
+    kn_store_extra_t extra; /* what the rules add to its transaction */
+    bool ruled;             /* extra is made (kept for a resend after a reconnect) */
 } s_batch_t;
 
 /* Where a party takes instructions: the connection that last said READY. */
@@ -67,13 +70,14 @@ typedef struct {
 } s_ready_t;
 
 struct kn_broker {
-    kn_config_t *cfg;  /* current configuration */
-    char *config_path; /* re-read on SIGHUP */
-    void *ctx;         /* ZeroMQ context */
-    void *router;      /* the parties' socket */
-    kn_zap_t *zap;     /* key → party */
-    kn_store_t *store; /* PostgreSQL */
-    kn_dmn_t *rules;   /* the diversion rules in force (decision "diversion") */
+    kn_config_t *cfg;    /* current configuration */
+    char *config_path;   /* re-read on SIGHUP */
+    void *ctx;           /* ZeroMQ context */
+    void *router;        /* the parties' socket */
+    kn_zap_t *zap;       /* key → party */
+    kn_store_t *store;   /* PostgreSQL */
+    kn_dmn_t *rules;     /* the diversion rules in force (decision "diversion") */
+    kn_divert_t *divert; /* container visits, decided with the rules */
     s_batch_t batches[2];
     s_batch_t *fill;  /* taking messages off the socket */
     s_batch_t *out;   /* written, waiting for its commit; NULL when none */
@@ -205,6 +209,10 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
     kn_log_set_level(kn_config_str(self->cfg, "broker", "log_level"));
     if (!(self->rules = kn_broker_load_rules(self->cfg, errbuf, errsize)))
         goto fail;
+    if (!(self->divert = kn_divert_new())) {
+        snprintf(errbuf, errsize, "out of memory");
+        goto fail;
+    }
 
     /* The ZAP handler must be bound before the CURVE socket. */
     self->zap = kn_zap_new(self->ctx, self->cfg, errbuf, errsize);
@@ -262,6 +270,8 @@ static void s_batch_release(s_batch_t *b)
     b->nacks = 0;
     b->ack_party = b->ack_id = NULL;
     b->seen = NULL;
+    b->ruled = false;
+    memset(&b->extra, 0, sizeof b->extra);
     kn_arena_reset(b->arena);
 }
 
@@ -285,6 +295,7 @@ void kn_broker_destroy(kn_broker_t **self)
         zmq_ctx_term(br->ctx);
     kn_store_destroy(&br->store);
     kn_dmn_destroy(&br->rules);
+    kn_divert_destroy(&br->divert);
     kn_arena_destroy(&br->scratch);
     free(br->ready);
     kn_config_destroy(&br->cfg);
@@ -607,6 +618,20 @@ static void s_db_lost(kn_broker_t *self, const char *why)
     self->next_connect = kn_clock_ms() + self->backoff_ms;
 }
 
+/* Send b: first what the rules make of it (once: a resend after a reconnect
+ * sends the same), then the batch and those rows in one transaction. */
+static int s_send_batch(kn_broker_t *self, s_batch_t *b, char *why, size_t whysize)
+{
+    if (!b->ruled) {
+        int rc = kn_divert_batch(self->divert, self->store, self->rules, self->cfg, b->items,
+                                 b->nitems, b->arena, &b->extra, why, whysize);
+        if (rc)
+            return rc;
+        b->ruled = true;
+    }
+    return kn_store_begin(self->store, b->items, b->nitems, &b->extra, b->arena, why, whysize);
+}
+
 static void s_try_connect(kn_broker_t *self)
 {
     char why[1024];
@@ -618,8 +643,7 @@ static void s_try_connect(kn_broker_t *self)
          * tried less and less often. */
         kn_log(KN_LOG_NOTICE, "database connected");
         self->db_up = true;
-        if (self->out && kn_store_begin(self->store, self->out->items, self->out->nitems,
-                                        self->out->arena, why, sizeof why) != 0)
+        if (self->out && s_send_batch(self, self->out, why, sizeof why) != 0)
             s_db_lost(self, why);
         return;
     }
@@ -738,7 +762,7 @@ static void s_begin(kn_broker_t *self)
     s_fault(self, b, "crash-before-commit");
     self->out = b;
     self->fill = b == &self->batches[0] ? &self->batches[1] : &self->batches[0];
-    if (kn_store_begin(self->store, b->items, b->nitems, b->arena, why, sizeof why) != 0)
+    if (s_send_batch(self, b, why, sizeof why) != 0)
         s_db_lost(self, why);
     else if (b->nitems == 0)
         s_finish(self, true); /* only READY and OUTACK: nothing to wait for */
@@ -755,6 +779,8 @@ static void s_finish(kn_broker_t *self, bool wait)
         return;
     if (rc == KN_EINVAL) {
         kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", b->nitems, why);
+        /* what the rules decided for it is not written: decide again later */
+        kn_divert_forget(self->divert, b->items, b->nitems);
         rc = s_write_each(self, b);
     }
     if (rc != 0) {
@@ -764,6 +790,8 @@ static void s_finish(kn_broker_t *self, bool wait)
     s_fault(self, b, "crash-after-commit");
     self->backoff_ms = kn_config_int(self->cfg, "database", "reconnect_min_ms");
     s_record_acks(self, b);
+    if (b->extra.ninstructions)
+        self->next_delivery = 0; /* tell the terminals now */
     self->out = NULL;
     /* Send the next batch before answering this one: the replies, and the
      * burst of messages they let the parties send, compete for the CPU with

@@ -18,11 +18,12 @@ struct kn_store {
     /* the batch being written, from kn_store_begin() to its end */
     kn_inbound_t **pending; /* its messages not known to be stored already */
     size_t npending;
-    size_t nevents;            /* events sent with them */
-    kn_arena_t *arena;         /* the batch's arena */
-    int attempt;               /* writes after repeats were found */
-    bool busy;                 /* a pipeline is out, its results not all read */
-    bool failed, repeat, data; /* what the results said */
+    size_t nevents;                /* events sent with them */
+    kn_arena_t *arena;             /* the batch's arena */
+    int attempt;                   /* writes after repeats were found */
+    const kn_store_extra_t *extra; /* the rules' rows that go with the batch */
+    bool busy;                     /* a pipeline is out, its results not all read */
+    bool failed, repeat, data;     /* what the results said */
 };
 
 kn_store_t *kn_store_new(const char *conninfo)
@@ -64,7 +65,7 @@ void kn_store_destroy(kn_store_t **self)
 /* A batch goes as one binary array per column and is unnested on the server:
  * a fixed number of parameters whatever the batch size, nothing to parse per
  * row.  The statements are prepared once per connection. */
-enum { S_INBOUND_COLS = 9, S_EVENT_COLS = 15 };
+enum { S_INBOUND_COLS = 9, S_EVENT_COLS = 23 };
 
 /* unnest() in the select list (ProjectSet), not in FROM: a FROM function
  * scan materialises every row in a tuplestore first.  The arrays of a
@@ -78,12 +79,64 @@ static const char s_insert_inbound[] =
 static const char s_insert_event[] =
     "INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
     "event_datetime, equipment_reference, transport_document_reference, "
-    "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail) "
+    "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail, message_ref, "
+    "iso_equipment_code, document_type_code, exam_type, tax_status, entry_id, facility_code, "
+    "vessel_name) "
     "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int4[]), unnest($4::text[]), "
     "unnest($5::text[]), unnest($6::text[]), unnest($7::bool[]), "
     "unnest($8::text[])::timestamptz, unnest($9::text[]), unnest($10::text[]), "
     "unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bool[]), "
-    "unnest($15::text[])::json";
+    "unnest($15::text[])::json, unnest($16::text[]), unnest($17::text[]), unnest($18::text[]), "
+    "unnest($19::text[]), unnest($20::text[]), unnest($21::text[]), unnest($22::text[]), "
+    "unnest($23::text[])";
+
+static const char s_insert_decision[] =
+    "INSERT INTO decision (equipment_reference, party, msg_id, decision_table, rules, inputs, "
+    "route, reason, action, note, instruction_id) SELECT unnest($1::text[]), unnest($2::text[]), "
+    "unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[])::json, "
+    "unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), "
+    "unnest($11::text[])";
+
+/* The open visit of each box, created or brought up to date; a visit that
+ * ends gets its closed_at and leaves the open index. */
+static const char s_upsert_visit[] =
+    "INSERT INTO visit AS v (equipment_reference, direction, phase, route, sent_route, closed_at) "
+    "SELECT r.box, r.direction, r.phase, r.route, r.sent_route, CASE WHEN r.closed THEN now() END "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[]) "
+    "AS r(box, direction, phase, route, sent_route, closed) "
+    "ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
+    "direction = EXCLUDED.direction, phase = EXCLUDED.phase, route = EXCLUDED.route, "
+    "sent_route = EXCLUDED.sent_route, closed_at = EXCLUDED.closed_at, updated_at = now()";
+
+static const char s_insert_instruction[] =
+    "INSERT INTO instruction (party, instruction_id, equipment_reference, route, content_type, "
+    "payload) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
+    "unnest($4::text[]), unnest($5::text[]), unnest($6::bytea[])";
+
+/* The events of the open visit of each box (or, with none open, those since
+ * its last visit closed), oldest first, and the route in force. */
+static const char s_load_visits[] =
+    "WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(box, bill)), "
+    "bills AS (SELECT b.box, b.bill FROM b WHERE b.bill IS NOT NULL UNION "
+    "SELECT b.box, x.transport_document_reference FROM b JOIN event x "
+    "ON x.equipment_reference = b.box WHERE x.transport_document_reference IS NOT NULL) "
+    "SELECT b.box, e.event_type, e.event_code, e.classifier, e.withdrawn, "
+    "to_char(e.event_datetime AT TIME ZONE 'Asia/Shanghai', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "
+    "e.message_ref, e.iso_equipment_code, e.transport_document_reference, "
+    "e.carrier_booking_reference, e.document_type_code, e.exam_type, e.tax_status, e.entry_id, "
+    "e.voyage, e.vessel_imo, e.vessel_name, e.facility_code, v.sent_route "
+    "FROM b LEFT JOIN visit v ON v.equipment_reference = b.box AND v.closed_at IS NULL "
+    "JOIN event e ON (e.equipment_reference = b.box OR (e.equipment_reference IS NULL AND "
+    "e.transport_document_reference IN (SELECT bills.bill FROM bills WHERE bills.box = b.box))) "
+    "AND e.created_at >= coalesce(v.opened_at, "
+    "(SELECT max(c.closed_at) FROM visit c WHERE c.equipment_reference = b.box), '-infinity') "
+    "ORDER BY e.id";
+
+/* The boxes known to travel on these bills. */
+static const char s_boxes_of_bills[] =
+    "SELECT DISTINCT equipment_reference, transport_document_reference FROM event "
+    "WHERE transport_document_reference = ANY($1::text[]) AND equipment_reference IS NOT NULL";
 
 /* Instructions due for a party, marked as sent in the same statement. */
 static const char s_instructions_due[] =
@@ -111,7 +164,12 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
                  {"kn_event", s_insert_event},
                  {"kn_inbound_lookup", s_lookup_inbound},
                  {"kn_instructions_due", s_instructions_due},
-                 {"kn_instructions_acked", s_instructions_acked}};
+                 {"kn_instructions_acked", s_instructions_acked},
+                 {"kn_decision", s_insert_decision},
+                 {"kn_visit", s_upsert_visit},
+                 {"kn_instruction", s_insert_instruction},
+                 {"kn_load_visits", s_load_visits},
+                 {"kn_boxes_of_bills", s_boxes_of_bills}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *res = PQprepare(self->conn, stmts[i].name, stmts[i].sql, 0, NULL);
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -330,10 +388,11 @@ static int s_inbound_params(s_params_t *p, kn_inbound_t *const *items, size_t n,
 static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, kn_arena_t *arena,
                           size_t *count)
 {
-    static const uint32_t oids[S_EVENT_COLS] = {S_OID_TEXT, S_OID_TEXT, S_OID_INT4, S_OID_TEXT,
-                                                S_OID_TEXT, S_OID_TEXT, S_OID_BOOL, S_OID_TEXT,
-                                                S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-                                                S_OID_TEXT, S_OID_BOOL, S_OID_TEXT};
+    static const uint32_t oids[S_EVENT_COLS] = {
+        S_OID_TEXT, S_OID_TEXT, S_OID_INT4, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+        S_OID_BOOL, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+        S_OID_TEXT, S_OID_BOOL, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         if (items[i]->status == KN_INBOUND_ACCEPTED && items[i]->event_list)
@@ -370,9 +429,79 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
             s_text(&g, r, 12, ev->vessel_imo);
             s_bytes(&g, r, 13, ev->warnings ? &s_true : &s_false, 1);
             s_text(&g, r, 14, json);
+            s_text(&g, r, 15, ev->message_ref);
+            s_text(&g, r, 16, ev->iso_equipment_code);
+            s_text(&g, r, 17, ev->document_type_code);
+            s_text(&g, r, 18, ev->exam_type);
+            s_text(&g, r, 19, ev->tax_status);
+            s_text(&g, r, 20, ev->entry_id);
+            s_text(&g, r, 21, ev->facility_code);
+            s_text(&g, r, 22, ev->vessel_name);
         }
     }
     return s_encode(p, &g, oids, arena);
+}
+
+/* The rules' rows as three statements' parameters; sent says which to send. */
+static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[3],
+                          bool sent[3])
+{
+    static const uint32_t text11[11] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
+    static const uint32_t visit[6] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                      S_OID_TEXT, S_OID_TEXT, S_OID_BOOL};
+    static const uint32_t ins[6] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                    S_OID_TEXT, S_OID_TEXT, S_OID_BYTEA};
+    s_grid_t g;
+    sent[0] = x && x->ndecisions;
+    sent[1] = x && x->nvisits;
+    sent[2] = x && x->ninstructions;
+    if (sent[0]) {
+        if (s_grid(&g, arena, x->ndecisions, 11))
+            return KN_ENOMEM;
+        for (size_t r = 0; r < x->ndecisions; r++) {
+            const kn_decision_row_t *d = &x->decisions[r];
+            const char *v[11] = {d->box,    d->party,       d->msg_id,        d->table,
+                                 d->rules,  d->inputs_json, d->route,         d->reason,
+                                 d->action, d->note,        d->instruction_id};
+            for (int c = 0; c < 11; c++)
+                s_text(&g, r, (size_t)c, v[c]);
+        }
+        if (s_encode(&p[0], &g, text11, arena))
+            return KN_ENOMEM;
+    }
+    if (sent[1]) {
+        if (s_grid(&g, arena, x->nvisits, 6))
+            return KN_ENOMEM;
+        for (size_t r = 0; r < x->nvisits; r++) {
+            const kn_visit_row_t *v = &x->visits[r];
+            s_text(&g, r, 0, v->box);
+            s_text(&g, r, 1, v->direction);
+            s_text(&g, r, 2, v->phase);
+            s_text(&g, r, 3, v->route);
+            s_text(&g, r, 4, v->sent_route);
+            s_bytes(&g, r, 5, v->closed ? &s_true : &s_false, 1);
+        }
+        if (s_encode(&p[1], &g, visit, arena))
+            return KN_ENOMEM;
+    }
+    if (sent[2]) {
+        if (s_grid(&g, arena, x->ninstructions, 6))
+            return KN_ENOMEM;
+        for (size_t r = 0; r < x->ninstructions; r++) {
+            const kn_instruction_row_t *i = &x->instructions[r];
+            s_text(&g, r, 0, i->party);
+            s_text(&g, r, 1, i->instruction_id);
+            s_text(&g, r, 2, i->box);
+            s_text(&g, r, 3, i->route);
+            s_text(&g, r, 4, i->content_type);
+            s_bytes(&g, r, 5, i->payload, i->payload_len);
+        }
+        if (s_encode(&p[2], &g, ins, arena))
+            return KN_ENOMEM;
+    }
+    return 0;
 }
 
 #define S_REPEAT 1 /* a message of the batch was stored before */
@@ -386,8 +515,12 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
     size_t nevents = 0;
     kn_inbound_t *const *items = self->pending;
     size_t n = self->npending;
+    s_params_t extra[3];
+    bool with[3];
+    static const char *const extra_stmt[3] = {"kn_decision", "kn_visit", "kn_instruction"};
     if (s_inbound_params(&inbound, items, n, self->arena) ||
-        s_event_params(&events, items, n, self->arena, &nevents)) {
+        s_event_params(&events, items, n, self->arena, &nevents) ||
+        s_extra_params(self->extra, self->arena, extra, with)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
@@ -402,6 +535,12 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
                              inbound.lengths, inbound.formats, 0) ||
         (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
                                          events.lengths, events.formats, 0)) ||
+        (with[0] && !PQsendQueryPrepared(self->conn, extra_stmt[0], extra[0].count, extra[0].values,
+                                         extra[0].lengths, extra[0].formats, 0)) ||
+        (with[1] && !PQsendQueryPrepared(self->conn, extra_stmt[1], extra[1].count, extra[1].values,
+                                         extra[1].lengths, extra[1].formats, 0)) ||
+        (with[2] && !PQsendQueryPrepared(self->conn, extra_stmt[2], extra[2].count, extra[2].values,
+                                         extra[2].lengths, extra[2].formats, 0)) ||
         !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
         return KN_EDB;
@@ -515,8 +654,8 @@ out:
     return rc;
 }
 
-int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
-                   size_t errsize)
+int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, const kn_store_extra_t *extra,
+                   kn_arena_t *arena, char *errbuf, size_t errsize)
 {
     assert(!self->busy && "a batch is already being written");
     if (!kn_store_connected(self)) {
@@ -534,6 +673,7 @@ int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *
     }
     self->npending = n;
     self->arena = arena;
+    self->extra = extra;
     self->attempt = 0;
     int rc = n ? s_send(self, errbuf, errsize) : 0;
     if (rc == KN_EDB)
@@ -598,7 +738,7 @@ bool kn_store_busy(const kn_store_t *self)
 int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize)
 {
-    int rc = kn_store_begin(self, items, n, arena, errbuf, errsize);
+    int rc = kn_store_begin(self, items, n, NULL, arena, errbuf, errsize);
     return rc ? rc : kn_store_finish(self, true, errbuf, errsize);
 }
 
@@ -701,6 +841,126 @@ int kn_store_instructions_acked(kn_store_t *self, const char *party, const char 
                  PQerrorMessage(self->conn));
         rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
     }
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char *const *bills,
+                         size_t n, kn_arena_t *arena, kn_event_list_t *events,
+                         const char ***sent_routes, char *errbuf, size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    static const uint32_t oids[2] = {S_OID_TEXT, S_OID_TEXT};
+    *sent_routes = kn_arena_calloc(arena, n ? n : 1, sizeof **sent_routes);
+    s_grid_t g;
+    s_params_t p;
+    if (!*sent_routes || s_grid(&g, arena, n, 2)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    for (size_t r = 0; r < n; r++) {
+        s_text(&g, r, 0, boxes[r]);
+        s_text(&g, r, 1, bills[r]);
+    }
+    if (s_encode(&p, &g, oids, arena)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    PGresult *res =
+        PQexecPrepared(self->conn, "kn_load_visits", 2, p.values, p.lengths, p.formats, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "loading visits: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        goto out;
+    }
+    for (int row = 0; row < PQntuples(res); row++) {
+#define S_COL(c) (PQgetisnull(res, row, c) ? NULL : kn_arena_strdup(arena, PQgetvalue(res, row, c)))
+        const char *type = PQgetvalue(res, row, 1);
+        kn_event_type_t t = !strcmp(type, "EQUIPMENT")   ? KN_EVENT_EQUIPMENT
+                            : !strcmp(type, "TRANSPORT") ? KN_EVENT_TRANSPORT
+                                                         : KN_EVENT_SHIPMENT;
+        kn_event_t *ev = kn_event_append(events, arena, t, S_COL(2));
+        if (!ev) {
+            rc = KN_ENOMEM;
+            snprintf(errbuf, errsize, "out of memory");
+            goto out;
+        }
+        const char *cls = PQgetvalue(res, row, 3);
+        ev->classifier = !strcmp(cls, "PLN")   ? KN_CLASS_PLN
+                         : !strcmp(cls, "EST") ? KN_CLASS_EST
+                                               : KN_CLASS_ACT;
+        ev->function = !strcmp(PQgetvalue(res, row, 4), "t") ? KN_FUNC_WITHDRAW : KN_FUNC_ADD;
+        ev->equipment_reference = S_COL(0);
+        ev->event_datetime = S_COL(5);
+        ev->message_ref = S_COL(6);
+        ev->iso_equipment_code = S_COL(7);
+        ev->transport_document_reference = S_COL(8);
+        ev->carrier_booking_reference = S_COL(9);
+        ev->document_type_code = S_COL(10);
+        ev->exam_type = S_COL(11);
+        ev->tax_status = S_COL(12);
+        ev->entry_id = S_COL(13);
+        ev->voyage = S_COL(14);
+        ev->vessel_imo = S_COL(15);
+        ev->vessel_name = S_COL(16);
+        ev->facility_code = S_COL(17);
+        if (!PQgetisnull(res, row, 18))
+            for (size_t b = 0; b < n; b++)
+                if (!strcmp(boxes[b], PQgetvalue(res, row, 0)))
+                    (*sent_routes)[b] = S_COL(18);
+#undef S_COL
+    }
+out:
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+int kn_store_boxes_of_bills(kn_store_t *self, const char *const *bills, size_t n, kn_arena_t *arena,
+                            const char ***boxes, const char ***box_bills, size_t *nboxes,
+                            char *errbuf, size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    static const uint32_t oids[1] = {S_OID_TEXT};
+    s_grid_t g;
+    s_params_t p;
+    *nboxes = 0;
+    if (s_grid(&g, arena, n, 1)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    for (size_t r = 0; r < n; r++)
+        s_text(&g, r, 0, bills[r]);
+    if (s_encode(&p, &g, oids, arena)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    PGresult *res =
+        PQexecPrepared(self->conn, "kn_boxes_of_bills", 1, p.values, p.lengths, p.formats, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "finding the boxes of bills: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        goto out;
+    }
+    size_t rows = (size_t)PQntuples(res);
+    *boxes = kn_arena_calloc(arena, rows ? rows : 1, sizeof **boxes);
+    *box_bills = kn_arena_calloc(arena, rows ? rows : 1, sizeof **box_bills);
+    if (!*boxes || !*box_bills) {
+        snprintf(errbuf, errsize, "out of memory");
+        rc = KN_ENOMEM;
+        goto out;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        (*boxes)[r] = kn_arena_strdup(arena, PQgetvalue(res, (int)r, 0));
+        (*box_bills)[r] = kn_arena_strdup(arena, PQgetvalue(res, (int)r, 1));
+    }
+    *nboxes = rows;
+out:
     PQclear(res);
     if (rc == KN_EDB)
         s_disconnect(self);

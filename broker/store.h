@@ -65,14 +65,57 @@ bool kn_store_connected(const kn_store_t *self);
 int kn_store_write(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
                    size_t errsize);
 
+/* Rows the rules add to a batch's transaction (strings borrowed). */
+typedef struct {
+    const char *box, *party, *msg_id; /* the box, and the message that led to it */
+    const char *table, *rules, *inputs_json, *route, *reason, *action, *note;
+    const char *instruction_id; /* NULL when no instruction went with it */
+} kn_decision_row_t;
+
+typedef struct {
+    const char *box, *direction, *phase, *route, *sent_route;
+    bool closed; /* the visit ends with this batch */
+} kn_visit_row_t;
+
+typedef struct {
+    const char *party, *instruction_id, *box, *route, *content_type;
+    const void *payload;
+    size_t payload_len;
+} kn_instruction_row_t;
+
+typedef struct {
+    kn_decision_row_t *decisions;
+    size_t ndecisions;
+    kn_visit_row_t *visits;
+    size_t nvisits;
+    kn_instruction_row_t *instructions;
+    size_t ninstructions;
+} kn_store_extra_t;
+
+/* The open visits of boxes[0..n), rebuilt from the database: their events —
+ * and the events of their bills that name no box (bills[i] adds a bill the
+ * database may not know yet) — in order, equipment_reference set to the box,
+ * appended to events, and for each box
+ * with an instruction in force its route in sent_routes[i] (NULL otherwise;
+ * the array is allocated in arena).  Not while a batch is out. */
+int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char *const *bills,
+                         size_t n, kn_arena_t *arena, kn_event_list_t *events,
+                         const char ***sent_routes, char *errbuf, size_t errsize);
+
+/* The boxes (and their bill) that events put on any of bills[0..n), in arena.
+ * Not while a batch is out. */
+int kn_store_boxes_of_bills(kn_store_t *self, const char *const *bills, size_t n, kn_arena_t *arena,
+                            const char ***boxes, const char ***box_bills, size_t *nboxes,
+                            char *errbuf, size_t errsize);
+
 /* The same in two halves, so the broker can read the next batch while this one
  * commits: kn_store_begin() sends the batch (items and arena must live until
  * the end), kn_store_finish() reads the answer — without wait it returns
  * KN_STORE_PENDING until all of it has arrived (poll kn_store_socket() for
  * reading), then what kn_store_write() would. */
 #define KN_STORE_PENDING 2
-int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, kn_arena_t *arena, char *errbuf,
-                   size_t errsize);
+int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, const kn_store_extra_t *extra,
+                   kn_arena_t *arena, char *errbuf, size_t errsize);
 int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize);
 /* Sends never block: push what is still buffered of the batch out.  1 while
  * some is left (poll kn_store_socket() for writing too), 0 when all is sent. */

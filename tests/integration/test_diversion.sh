@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Smart cloud diversion through the broker: the samples' vessel call gives the
+# routes stated in samples/README.md, the terminal gets one KN10051 instruction
+# per route decided, every decision is stored with its rules and inputs, and
+# the same messages in another order end in the same routes.
+. "$(dirname "$0")/lib.sh"
+kn_setup
+kn_db_start
+kn_broker_start
+S=$KN_SAMPLES_DIR
+
+as_customs() { "$KOUAN" send -c "$CONF" -q --keep -k "$WORK/customs.key" "$@" >/dev/null; }
+as_tax() { "$KOUAN" send -c "$CONF" -q --keep -k "$WORK/xmtax.key" "$@" >/dev/null; }
+as_terminal() { "$KOUAN" send -c "$CONF" -q --keep "$@" >/dev/null; }
+routes() { kn_psql "select equipment_reference || '=' || coalesce(route, '-') from visit where closed_at is null order by 1" | tr '\n' ' '; }
+expected="COSU6123451=DIRECT_PICKUP CSNU7041125=SCAN_LANE OOLU8890211=INSPECTION_AREA "
+
+# the declaration is filed before the vessel arrives: customs and tax first
+as_customs "$S/customs/clm10041-discharge-instruction.xml"
+as_customs "$S/customs/clm10021-inspection-order.xml" "$S/customs/clm10021-inspection-order-gbk.xml"
+as_customs "$S/customs/clm10011-release.xml"
+as_tax "$S/tax/duty-paid.xml" "$S/tax/guarantee-accepted.xml"
+assert_eq "$expected" "$(routes)" "routes planned before discharge"
+as_terminal "$S/terminal/coarri-discharge.edi"
+assert_eq "$expected" "$(routes)" "routes after the discharge report"
+assert_eq "RELEASED|AT_INSPECTION|AT_INSPECTION" \
+    "$(kn_psql "select string_agg(phase, '|' order by equipment_reference) from visit")" "phases"
+
+# the terminal is told, once per route decided
+mkdir -p "$WORK/in"
+timeout 30 "$KOUAN" recv -c "$CONF" --idle 3 "$WORK/in" >/dev/null
+for box in COSU6123451 CSNU7041125 OOLU8890211; do
+    last=$(ls "$WORK/in"/KN-$box-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+    route=$(sed -n 's:.*<ROUTE>\(.*\)</ROUTE>.*:\1:p' "$last")
+    assert_contains "$expected" "$box=$route" "$box: the terminal's latest instruction says $route"
+done
+assert_eq "$(kn_psql "select count(*) from instruction")" "$(kn_psql "select count(*) from instruction where acked_at is not null")" "every instruction acknowledged"
+assert_eq "$(kn_psql "select count(*) from decision where action = 'SEND'")" "$(kn_psql "select count(*) from instruction")" "one instruction per SEND decision"
+assert_contains "$(kn_psql "select rules || ' ' || inputs::text from decision where equipment_reference = 'CSNU7041125' order by id desc limit 1")" \
+    'imp_scan {"direction":"import","declaredBeforeArrival":true,"customsInstruction":"inspect","examType":"scan"' "the decision says which rule fired and what it was given"
+assert_eq "SCAN_LANE" "$(kn_psql "select route from instruction where equipment_reference = 'CSNU7041125' order by id desc limit 1")" "instruction rows carry the route"
+
+# gate-out closes the visit
+as_terminal "$S/terminal/codeco-gate-out-import.edi"
+assert_eq "2" "$(kn_psql "select count(*) from visit where closed_at is not null")" "the two boxes gated out are closed"
+
+# the same messages in another order: discharge first, release before the discharge instruction
+kill -TERM "$BROKER_PID"; kn_broker_wait
+kn_psql "truncate inbound, event, visit, decision, instruction"
+kn_broker_start
+as_terminal "$S/terminal/coarri-discharge.edi"
+as_customs "$S/customs/clm10011-release.xml"
+as_tax "$S/tax/guarantee-accepted.xml" "$S/tax/duty-paid.xml"
+as_customs "$S/customs/clm10021-inspection-order-gbk.xml" "$S/customs/clm10021-inspection-order.xml"
+as_customs "$S/customs/clm10041-discharge-instruction.xml"
+assert_eq "$expected" "$(routes)" "another order, the same routes"
+
+# a restart rebuilds the visits from the database: nothing is sent again
+before=$(kn_psql "select count(*) from instruction")
+kill -TERM "$BROKER_PID"; kn_broker_wait
+kn_broker_start
+as_customs "$S/customs/clm10041-discharge-instruction.xml" # a resend: applied once
+as_tax "$S/tax/duty-paid.xml"
+assert_eq "$before" "$(kn_psql "select count(*) from instruction")" "after a restart, no route changed, no new instruction"
+assert_eq "$expected" "$(routes)" "and the routes stand"
