@@ -45,7 +45,7 @@ CONNINFO=$("$KOUAN" db -c "$CONF" conninfo)
 sql() { psql "$CONNINFO" -XAtq -c "$1" >/dev/null 2>&1 || true; }
 
 start_kouan() {
-    sql "TRUNCATE inbound"; sql "CHECKPOINT"
+    sql "TRUNCATE inbound, event, visit, decision, instruction"; sql "CHECKPOINT"
     "$KOUAN" broker -c "$CONF" 2>> "$WORK/kouan.log" &
     PID=$!
     for _ in $(seq 1 100); do [ -S "$WORK/broker.sock" ] && break; sleep 0.05; done

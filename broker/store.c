@@ -116,22 +116,26 @@ static const char s_insert_instruction[] =
 /* The events of the open visit of each box (or, with none open, those since
  * its last visit closed), oldest first, and the route in force. */
 static const char s_load_visits[] =
-    "WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(box, bill)), "
-    "bills AS (SELECT b.box, b.bill FROM b WHERE b.bill IS NOT NULL UNION "
-    "SELECT b.box, x.transport_document_reference FROM b JOIN event x "
-    "ON x.equipment_reference = b.box WHERE x.transport_document_reference IS NOT NULL) "
-    "SELECT b.box, e.event_type, e.event_code, e.classifier, e.withdrawn, "
-    "to_char(e.event_datetime AT TIME ZONE 'Asia/Shanghai', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "
-    "e.message_ref, e.iso_equipment_code, e.transport_document_reference, "
-    "e.carrier_booking_reference, e.document_type_code, e.exam_type, e.tax_status, e.entry_id, "
-    "e.voyage, e.vessel_imo, e.vessel_name, e.facility_code, v.sent_route "
-    "FROM b LEFT JOIN visit v ON v.equipment_reference = b.box AND v.closed_at IS NULL "
-    "JOIN event e ON (e.equipment_reference = b.box OR (e.equipment_reference IS NULL AND "
-    "e.transport_document_reference IN (SELECT bills.bill FROM bills WHERE bills.box = b.box))) "
-    "AND e.created_at >= coalesce(v.opened_at, "
+    "WITH b AS (SELECT b.box, b.bill, v.sent_route, coalesce(v.opened_at, "
     "(SELECT max(c.closed_at) FROM visit c WHERE c.equipment_reference = b.box), '-infinity') "
-    "ORDER BY e.id";
+    "AS since FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
+    "LEFT JOIN visit v ON v.equipment_reference = b.box AND v.closed_at IS NULL), "
+    "bills AS (SELECT b.box, b.bill, b.since FROM b WHERE b.bill IS NOT NULL UNION "
+    "SELECT b.box, x.transport_document_reference, b.since FROM b JOIN event x "
+    "ON x.equipment_reference = b.box WHERE x.transport_document_reference IS NOT NULL), "
+    "facts AS ("
+    "SELECT b.box, b.sent_route, e.* FROM b JOIN event e ON e.equipment_reference = b.box "
+    "AND e.created_at >= b.since "
+    "UNION ALL "
+    "SELECT bills.box, NULL, e.* FROM bills JOIN event e "
+    "ON e.transport_document_reference = bills.bill AND e.equipment_reference IS NULL "
+    "AND e.created_at >= bills.since) "
+    "SELECT f.box, f.event_type, f.event_code, f.classifier, f.withdrawn, "
+    "to_char(f.event_datetime AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "
+    "f.message_ref, f.iso_equipment_code, f.transport_document_reference, "
+    "f.carrier_booking_reference, f.document_type_code, f.exam_type, f.tax_status, f.entry_id, "
+    "f.voyage, f.vessel_imo, f.vessel_name, f.facility_code, f.sent_route "
+    "FROM facts f ORDER BY f.id";
 
 /* The boxes known to travel on these bills. */
 static const char s_boxes_of_bills[] =
