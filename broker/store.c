@@ -97,16 +97,20 @@ static const char s_insert_decision[] =
     "unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), "
     "unnest($11::text[])";
 
-/* The open visit of each box, created or brought up to date; a visit that
- * ends gets its closed_at and leaves the open index. */
+/* The open visit of each box brought up to date, or created; a visit that
+ * ends gets its closed_at (an ON CONFLICT upsert cannot do this: a row being
+ * closed is outside the partial index of open visits). */
 static const char s_upsert_visit[] =
-    "INSERT INTO visit AS v (equipment_reference, direction, phase, route, sent_route, closed_at) "
-    "SELECT r.box, r.direction, r.phase, r.route, r.sent_route, CASE WHEN r.closed THEN now() END "
-    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[]) "
-    "AS r(box, direction, phase, route, sent_route, closed) "
-    "ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
-    "direction = EXCLUDED.direction, phase = EXCLUDED.phase, route = EXCLUDED.route, "
-    "sent_route = EXCLUDED.sent_route, closed_at = EXCLUDED.closed_at, updated_at = now()";
+    "WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::bool[]) AS r(box, direction, phase, route, sent_route, closed)), "
+    "upd AS (UPDATE visit v SET direction = r.direction, phase = r.phase, route = r.route, "
+    "sent_route = r.sent_route, closed_at = CASE WHEN r.closed THEN now() END, "
+    "updated_at = now() FROM r WHERE v.equipment_reference = r.box AND v.closed_at IS NULL "
+    "RETURNING v.equipment_reference) "
+    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route, closed_at) "
+    "SELECT r.box, r.direction, r.phase, r.route, r.sent_route, "
+    "CASE WHEN r.closed THEN now() END FROM r "
+    "WHERE r.box NOT IN (SELECT equipment_reference FROM upd)";
 
 static const char s_insert_instruction[] =
     "INSERT INTO instruction (party, instruction_id, equipment_reference, route, content_type, "
@@ -117,7 +121,8 @@ static const char s_insert_instruction[] =
  * its last visit closed), oldest first, and the route in force. */
 static const char s_load_visits[] =
     "WITH b AS (SELECT b.box, b.bill, v.sent_route, coalesce(v.opened_at, "
-    "(SELECT max(c.closed_at) FROM visit c WHERE c.equipment_reference = b.box), '-infinity') "
+    "(SELECT max(c.closed_at) + interval '1 microsecond' FROM visit c "
+    "WHERE c.equipment_reference = b.box), '-infinity') "
     "AS since FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
     "LEFT JOIN visit v ON v.equipment_reference = b.box AND v.closed_at IS NULL), "
     "bills AS (SELECT b.box, b.bill, b.since FROM b WHERE b.bill IS NOT NULL UNION "

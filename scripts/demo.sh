@@ -81,9 +81,11 @@ send_as() { # party key-name files...
     step "kouan send as $party"
     "$KOUAN" send -c "$CONF" -k "$WORK/$party.key" "$spool" | sed "s|$spool/||" || true
 }
-send_as xhct "$SAMPLES"/terminal/*.edi "$SAMPLES"/bad/*.edi
+# In the order of a port day: the declaration is filed before the vessel
+# arrives (customs, tax), then the terminal reports the discharge and the gates.
 send_as customs-3701 "$SAMPLES"/customs/*.xml "$SAMPLES"/bad/*.xml
 send_as xmtax "$SAMPLES"/tax/*.xml
+send_as xhct "$SAMPLES"/terminal/*.edi "$SAMPLES"/bad/*.edi
 
 step "stored in inbound"
 psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
@@ -101,6 +103,22 @@ step "refused, with the reasons (kept raw in inbound)"
 psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
     SELECT party, left(msg_id, 12) AS msg_id, error_code, reason FROM inbound
     WHERE status = 'rejected' ORDER BY id"
+
+step "smart cloud diversion: where each box goes, and why"
+psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
+    SELECT v.equipment_reference AS box, v.direction, v.phase, d.route, d.reason
+    FROM visit v LEFT JOIN LATERAL (SELECT route, reason FROM decision
+        WHERE equipment_reference = v.equipment_reference AND action = 'SEND'
+        ORDER BY id DESC LIMIT 1) d ON true
+    ORDER BY 1"
+
+step "kouan recv as the terminal: the diversion instructions (KN10051), acknowledged"
+mkdir -p "$WORK/instructions"
+"$KOUAN" recv -c "$CONF" -k "$WORK/xhct.key" --idle 2 "$WORK/instructions" | sed "s|$WORK/||"
+for f in "$WORK"/instructions/*.xml; do
+    printf '  %s  %s\n' "$(sed -n 's:.*<CONTA_NO>\(.*\)</CONTA_NO>.*:\1:p' "$f")" \
+        "$(sed -n 's:.*<ROUTE>\(.*\)</ROUTE>.*:\1:p' "$f")"
+done
 
 step "the diversion rules an officer would check before deploying them"
 "$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5

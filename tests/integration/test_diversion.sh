@@ -43,6 +43,8 @@ assert_eq "SCAN_LANE" "$(kn_psql "select route from instruction where equipment_
 # gate-out closes the visit
 as_terminal "$S/terminal/codeco-gate-out-import.edi"
 assert_eq "2" "$(kn_psql "select count(*) from visit where closed_at is not null")" "the two boxes gated out are closed"
+assert_eq "OOLU8890211" "$(kn_psql "select string_agg(equipment_reference, ' ') from visit where closed_at is null")" "and only the box still at inspection stays open"
+assert_eq "3" "$(kn_psql "select count(*) from visit")" "one visit per box"
 
 # the same messages in another order: discharge first, release before the discharge instruction
 kill -TERM "$BROKER_PID"; kn_broker_wait
