@@ -23,5 +23,6 @@ int kn_cmd_parse(int argc, char **argv);
 int kn_cmd_recv(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);
+int kn_cmd_why(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
     {"parse", kn_cmd_parse, "what a party's file yields: one JSON event per line, or the error"},
     {"recv", kn_cmd_recv, "receive instructions as a party into a directory, acknowledging each"},
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
+    {"why", kn_cmd_why, "the decisions taken for a container, in plain words"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
 };
 

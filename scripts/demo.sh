@@ -120,6 +120,9 @@ for f in "$WORK"/instructions/*.xml; do
         "$(sed -n 's:.*<ROUTE>\(.*\)</ROUTE>.*:\1:p' "$f")"
 done
 
+step "kouan why OOLU8890211 — what an officer asks"
+"$KOUAN" why -c "$CONF" OOLU8890211
+
 step "the diversion rules an officer would check before deploying them"
 "$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5
 

@@ -40,6 +40,16 @@ assert_contains "$(kn_psql "select rules || ' ' || inputs::text from decision wh
     'imp_scan {"direction":"import","declaredBeforeArrival":true,"customsInstruction":"inspect","examType":"scan"' "the decision says which rule fired and what it was given"
 assert_eq "SCAN_LANE" "$(kn_psql "select route from instruction where equipment_reference = 'CSNU7041125' order by id desc limit 1")" "instruction rows carry the route"
 
+# kouan why: the history in plain words
+out=$("$KOUAN" why -c "$CONF" CSNU7041125)
+assert_contains "$out" "CSNU7041125: import visit opened" "why: the visit"
+assert_contains "$out" "after customs-3701's CLM10021: route SCAN_LANE — machine scan (H986) ordered: straight to the scan lane" "why: which message led to which route, and the reason"
+assert_contains "$out" "decided by diversion, rule imp_scan" "why: the rule that fired"
+assert_contains "$out" "given: direction=import declaredBeforeArrival=true customsInstruction=inspect examType=scan" "why: what the rule was given"
+assert_contains "$out" "acknowledged" "why: the instruction and whether the terminal has it"
+out=$("$KOUAN" why -c "$CONF" ZZZU0000000) && rc=0 || rc=$?
+assert_eq 1 "$rc" "why: an unknown box exits 1"
+
 # gate-out closes the visit
 as_terminal "$S/terminal/codeco-gate-out-import.edi"
 assert_eq "2" "$(kn_psql "select count(*) from visit where closed_at is not null")" "the two boxes gated out are closed"
