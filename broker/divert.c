@@ -23,7 +23,28 @@ typedef struct s_node {
 struct kn_divert {
     s_node_t **buckets; /* chained: box → visit */
     size_t count;
+    size_t sweep; /* next bucket to empty when over the limit */
 };
+
+/* Keep at most max visits in memory (a batch may add more until the next
+ * call): empty whole buckets, round robin, until under 90% of max.  Any visit
+ * can be rebuilt from the database, so which ones go only costs a query. */
+static void s_trim(kn_divert_t *self, size_t max)
+{
+    if (self->count <= max)
+        return;
+    size_t target = max - max / 10;
+    while (self->count > target) {
+        s_node_t **b = &self->buckets[self->sweep];
+        while (*b) {
+            s_node_t *dead = *b;
+            *b = dead->next;
+            free(dead);
+            self->count--;
+        }
+        self->sweep = (self->sweep + 1) & (S_BUCKETS - 1);
+    }
+}
 
 kn_divert_t *kn_divert_new(void)
 {
@@ -195,6 +216,7 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                     kn_store_extra_t *extra, char *errbuf, size_t errsize)
 {
     memset(extra, 0, sizeof *extra);
+    s_trim(self, (size_t)kn_config_int(cfg, "broker", "visit_cache"));
     const kn_dmn_table_t *table = kn_dmn_find(rules, "diversion");
     size_t nevents = 0;
     for (size_t i = 0; i < n; i++)

@@ -32,6 +32,8 @@ static const kn_option_t s_options[] = {
      "resend an instruction a party has not acknowledged after this long"},
     {"broker", "rules_file", KN_OPT_PATH, "", 0, 0, NULL, true,
      "DMN file with the decision table \"diversion\"; empty = the built-in rules/diversion.dmn"},
+    {"broker", "visit_cache", KN_OPT_INT, "100000", 1, 100000000, NULL, true,
+     "container visits kept in memory; beyond, visits are rebuilt from the database"},
     {"broker", "linger_ms", KN_OPT_INT, "2000", 0, 60000, NULL, false,
      "how long acknowledgements may take to leave at shutdown"},
     {"database", "conninfo", KN_OPT_STRING, "", 0, 0, NULL, false,

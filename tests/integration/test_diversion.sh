@@ -56,9 +56,12 @@ assert_eq "2" "$(kn_psql "select count(*) from visit where closed_at is not null
 assert_eq "OOLU8890211" "$(kn_psql "select string_agg(equipment_reference, ' ') from visit where closed_at is null")" "and only the box still at inspection stays open"
 assert_eq "3" "$(kn_psql "select count(*) from visit")" "one visit per box"
 
-# the same messages in another order: discharge first, release before the discharge instruction
+# the same messages in another order: discharge first, release before the
+# discharge instruction — with one visit kept in memory, so every batch
+# rebuilds the others from the database
 kill -TERM "$BROKER_PID"; kn_broker_wait
 kn_psql "truncate inbound, event, visit, decision, instruction"
+sed -i 's/^linger_ms = 500$/linger_ms = 500\nvisit_cache = 1/' "$CONF"
 kn_broker_start
 as_terminal "$S/terminal/coarri-discharge.edi"
 as_customs "$S/customs/clm10011-release.xml"
