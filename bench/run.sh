@@ -68,11 +68,16 @@ load() {
     echo "$out" | sed -E 's/.*rate=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3/' >> "$WORK/$1"
 }
 
+DIVERT=$BUILD/bench/kn_bench_divert
 for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS ..." >&2
     start_kouan
     load kouan.tp $PARTIES 1000 "$THROUGHPUT_MSGS"
     load kouan.lat $PARTIES $PARTIES "$LATENCY_MSGS"
+    # discharge report → instruction back at the terminal (party p0, facility P0)
+    out=$("$DIVERT" "ipc://$WORK/broker.sock" broker.pub p0.key P0 "${KN_BENCH_DIVERT_MSGS:-1000}" 60) || {
+        echo "bench: divert did not complete: $out" >&2; exit 1; }
+    echo "$out" | sed -E 's/.*ack_p50_ms=([0-9.]+) ack_p99_ms=([0-9.]+) ins_p50_ms=([0-9.]+) ins_p99_ms=([0-9.]+).*/\1 \2 \3 \4/' >> "$WORK/divert"
     stop
     start_ref
     load ref.tp $PARTIES 1000 "$THROUGHPUT_MSGS"
@@ -98,3 +103,7 @@ row "  ACK latency p99 (ms)" tp 3 "%.2f"
 row "8 parties x 1 in flight (msg/s)" lat 1 "%.0f"
 row "  ACK latency p50 (ms)" lat 2 "%.3f"
 row "  ACK latency p99 (ms)" lat 3 "%.3f"
+printf '\ndischarge report to diversion instruction at the terminal, one in flight, medians of %d rounds\n' "$ROUNDS"
+printf '%-44s %14s %14s\n' "" "ACK" "instruction"
+printf '%-44s %14.3f %14.3f\n' "latency p50 (ms)" "$(median "$WORK/divert" 1)" "$(median "$WORK/divert" 3)"
+printf '%-44s %14.3f %14.3f\n' "latency p99 (ms)" "$(median "$WORK/divert" 2)" "$(median "$WORK/divert" 4)"
