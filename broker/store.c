@@ -367,6 +367,18 @@ static int s_encode(s_params_t *p, const s_grid_t *g, const uint32_t *oids, kn_a
 
 static const unsigned char s_true = 1, s_false = 0;
 
+/* strs[0..n) as one text[] parameter. */
+static int s_text_array(s_params_t *p, const char *const *strs, size_t n, kn_arena_t *arena)
+{
+    static const uint32_t oids[1] = {S_OID_TEXT};
+    s_grid_t g;
+    if (s_grid(&g, arena, n, 1))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < n; r++)
+        s_text(&g, r, 0, strs[r]);
+    return s_encode(p, &g, oids, arena);
+}
+
 /* A big-endian int4 in the arena. */
 static const void *s_int4(kn_arena_t *arena, int v)
 {
@@ -838,16 +850,8 @@ int kn_store_instructions_acked(kn_store_t *self, const char *party, const char 
         snprintf(errbuf, errsize, "not connected to PostgreSQL");
         return KN_EDB;
     }
-    static const uint32_t oids[1] = {S_OID_TEXT};
-    s_grid_t g;
     s_params_t p;
-    if (s_grid(&g, arena, n, 1)) {
-        snprintf(errbuf, errsize, "out of memory");
-        return KN_ENOMEM;
-    }
-    for (size_t r = 0; r < n; r++)
-        s_text(&g, r, 0, ids[r]);
-    if (s_encode(&p, &g, oids, arena)) {
+    if (s_text_array(&p, ids, n, arena)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
@@ -948,17 +952,9 @@ int kn_store_boxes_of_bills(kn_store_t *self, const char *const *bills, size_t n
                             char *errbuf, size_t errsize)
 {
     assert(!self->busy && "a batch is out");
-    static const uint32_t oids[1] = {S_OID_TEXT};
-    s_grid_t g;
     s_params_t p;
     *nboxes = 0;
-    if (s_grid(&g, arena, n, 1)) {
-        snprintf(errbuf, errsize, "out of memory");
-        return KN_ENOMEM;
-    }
-    for (size_t r = 0; r < n; r++)
-        s_text(&g, r, 0, bills[r]);
-    if (s_encode(&p, &g, oids, arena)) {
+    if (s_text_array(&p, bills, n, arena)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }

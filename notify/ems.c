@@ -1,5 +1,6 @@
 /* kouan — EMS open-platform envelope: SM4-ECB, base64, form fields (ems.h). */
 #include "ems.h"
+#include "base64.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -12,58 +13,6 @@
 #define S_BLOCK 16
 /* a form value longer than this is refused (a sealed KN_EMS_MAX_TEXT is ~1.4 MB) */
 #define S_FORM_VALUE_MAX (4 * (size_t)KN_EMS_MAX_TEXT)
-
-static int s_b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Strict standard base64 (RFC 4648 §4, padded, no whitespace) of n characters
- * into out; -1 when malformed or when it would not fit in outsize. */
-static int s_b64_decode(const char *text, size_t n, unsigned char *out, size_t outsize,
-                        size_t *outlen)
-{
-    if (n % 4)
-        return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int pad = 0;
-        int v[4];
-        for (int j = 0; j < 4; j++) {
-            unsigned char c = (unsigned char)text[i + j];
-            if (c == '=' && i + 4 == n && j >= 2) {
-                pad++;
-                v[j] = 0;
-                continue;
-            }
-            if (pad) /* a character after '=' */
-                return -1;
-            v[j] = s_b64_value(c);
-            if (v[j] < 0)
-                return -1;
-        }
-        uint32_t w =
-            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        unsigned char b[3] = {(unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w};
-        size_t k = 3 - (size_t)pad;
-        if (o + k > outsize)
-            return -1;
-        memcpy(out + o, b, k);
-        o += k;
-    }
-    *outlen = o;
-    return 0;
-}
 
 static int s_hex_value(unsigned char c)
 {
@@ -92,7 +41,7 @@ int kn_ems_key_parse(const char *text, unsigned char key[KN_EMS_KEY_LEN], kn_err
             return 0;
     } else {
         size_t got = 0;
-        if (s_b64_decode(text, n, key, KN_EMS_KEY_LEN, &got) == 0 && got == KN_EMS_KEY_LEN)
+        if (kn_base64_decode(text, n, key, KN_EMS_KEY_LEN, &got) == 0 && got == KN_EMS_KEY_LEN)
             return 0;
     }
     OPENSSL_cleanse(key, KN_EMS_KEY_LEN);
@@ -180,7 +129,7 @@ char *kn_ems_decrypt(const unsigned char key[KN_EMS_KEY_LEN], const char *text, 
         goto out;
     }
     size_t ctlen = 0;
-    if (s_b64_decode(b64, n, ct, cap, &ctlen) != 0) {
+    if (kn_base64_decode(b64, n, ct, cap, &ctlen) != 0) {
         kn_error_set(err, KN_EPARSE, pos, "ems: ciphertext after \"%s\" is not padded base64",
                      KN_EMS_PREFIX);
         goto out;

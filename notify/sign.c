@@ -1,5 +1,6 @@
 /* kouan — Standard Webhooks and DCSA signatures (see sign.h). */
 #include "sign.h"
+#include "base64.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -27,58 +28,6 @@ typedef struct {
     const void *data;
     size_t len;
 } s_piece_t;
-
-static int s_b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Strict standard base64 (RFC 4648 §4, padded, no whitespace) of n characters
- * into out; -1 when malformed or when it would not fit in outsize. */
-static int s_b64_decode(const char *text, size_t n, unsigned char *out, size_t outsize,
-                        size_t *outlen)
-{
-    if (n % 4)
-        return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int pad = 0;
-        int v[4];
-        for (int j = 0; j < 4; j++) {
-            unsigned char c = (unsigned char)text[i + j];
-            if (c == '=' && i + 4 == n && j >= 2) {
-                pad++;
-                v[j] = 0;
-                continue;
-            }
-            if (pad) /* a character after '=' */
-                return -1;
-            v[j] = s_b64_value(c);
-            if (v[j] < 0)
-                return -1;
-        }
-        uint32_t w =
-            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        unsigned char b[3] = {(unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w};
-        size_t k = 3 - (size_t)pad;
-        if (o + k > outsize)
-            return -1;
-        memcpy(out + o, b, k);
-        o += k;
-    }
-    *outlen = o;
-    return 0;
-}
 
 /* HMAC-SHA256 of the pieces under key; 0 or -1 when libcrypto fails. */
 static int s_hmac(const void *key, size_t keylen, const s_piece_t *pieces, size_t npieces,
@@ -123,7 +72,7 @@ static int s_webhook_key(const char *secret, unsigned char key[S_KEY_BUF], size_
         return kn_error_set(err, KN_ECONFIG, "",
                             "webhook: secret is too long, at most %d key bytes are allowed",
                             KN_SIGN_KEY_MAX);
-    if (s_b64_decode(b64, n, key, S_KEY_BUF, keylen) != 0)
+    if (kn_base64_decode(b64, n, key, S_KEY_BUF, keylen) != 0)
         return kn_error_set(err, KN_ECONFIG, "",
                             "webhook: secret after \"%s\" is not padded standard base64",
                             S_SECRET_PREFIX);
