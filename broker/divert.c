@@ -24,6 +24,11 @@ struct kn_divert {
     s_node_t **buckets; /* chained: box → visit */
     size_t count;
     size_t sweep; /* next bucket to empty when over the limit */
+    /* Which boxes the database may know (every box that ever had a visit)
+     * and which bills have events naming no box: a box outside both has no
+     * past to load.  Loaded with the first batch, then kept up to date with
+     * what this broker writes (the only writer of visits). */
+    kn_bloom_t *known_boxes, *known_bills;
 };
 
 /* Keep at most max visits in memory (a batch may add more until the next
@@ -66,6 +71,8 @@ void kn_divert_destroy(kn_divert_t **self)
             free(n);
         }
     free((*self)->buckets);
+    kn_bloom_destroy(&(*self)->known_boxes);
+    kn_bloom_destroy(&(*self)->known_bills);
     free(*self);
     *self = NULL;
 }
@@ -204,6 +211,23 @@ static void s_now_iso(char out[48])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Whatever becomes of this batch, its boxes may now have visits and its
+ * box-less bills events: a filter may say "maybe" too often, never too rarely. */
+static void s_remember(kn_divert_t *self, const kn_inbound_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].status != KN_INBOUND_ACCEPTED || !items[i].event_list)
+            continue;
+        for (const kn_event_t *ev = items[i].event_list->head; ev; ev = ev->next)
+            if (ev->equipment_reference)
+                kn_bloom_add(self->known_boxes, ev->equipment_reference,
+                             strlen(ev->equipment_reference));
+            else if (ev->transport_document_reference)
+                kn_bloom_add(self->known_bills, ev->transport_document_reference,
+                             strlen(ev->transport_document_reference));
+    }
+}
+
 /* Where a box was last touched in the batch, for its decision row. */
 typedef struct {
     const char *box;
@@ -222,8 +246,19 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     for (size_t i = 0; i < n; i++)
         if (items[i].status == KN_INBOUND_ACCEPTED && items[i].event_list)
             nevents += items[i].event_list->count;
-    if (!table || nevents == 0)
+    if (nevents == 0)
         return 0;
+    if (!self->known_boxes) {
+        int rc = kn_store_known(store, &self->known_boxes, &self->known_bills, errbuf, errsize);
+        if (rc)
+            return rc;
+        kn_log(KN_LOG_INFO, "known to the database: %zu boxes, %zu bills without boxes",
+               kn_bloom_count(self->known_boxes), kn_bloom_count(self->known_bills));
+    }
+    if (!table) {
+        s_remember(self, items, n);
+        return 0;
+    }
 
     /* the boxes the batch touches, in first-touch order, with a bill of each;
      * and the bills of events that name no box (a tax payment), whose boxes
@@ -267,12 +302,24 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             if (kn_dedupe_add(seen, "", db_boxes[k], strlen(db_boxes[k]), (int64_t)ntouched) < 0)
                 touched[ntouched++] = (s_touch_t){db_boxes[k], db_box_bills[k], NULL, NULL};
     }
+    /* A box not cached is looked up, unless the filters are sure that the
+     * database knows neither the box nor its bill: then its visit starts
+     * here (the first sight of a box costs no query). */
     size_t nmissing = 0;
-    for (size_t t = 0; t < ntouched; t++)
-        if (!s_find(self, touched[t].box)) {
-            missing_bill[nmissing] = touched[t].bill;
-            missing[nmissing++] = touched[t].box;
+    for (size_t t = 0; t < ntouched; t++) {
+        const char *box = touched[t].box, *bill = touched[t].bill;
+        if (s_find(self, box))
+            continue;
+        if (!kn_bloom_maybe(self->known_boxes, box, strlen(box)) &&
+            (!bill || !kn_bloom_maybe(self->known_bills, bill, strlen(bill)))) {
+            if (!s_get(self, box))
+                goto nomem;
+            continue;
         }
+        missing_bill[nmissing] = bill;
+        missing[nmissing++] = box;
+    }
+    s_remember(self, items, n);
 
     /* visits not in memory: rebuilt from their events and the route in force */
     if (nmissing) {

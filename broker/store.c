@@ -97,44 +97,53 @@ static const char s_insert_decision[] =
     "unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), "
     "unnest($11::text[])";
 
-/* The open visit of each box brought up to date, or created; a visit that
- * ends gets its closed_at (an ON CONFLICT upsert cannot do this: a row being
- * closed is outside the partial index of open visits). */
+/* The open visit of each box brought up to date, or created: the unique
+ * index of open visits finds each row, whatever the planner thinks of the
+ * table.  A visit that ends is closed by the next statement (a row inserted
+ * here closed would be outside that partial index and escape the conflict). */
 static const char s_upsert_visit[] =
-    "WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-    "$6::bool[]) AS r(box, direction, phase, route, sent_route, closed)), "
-    "upd AS (UPDATE visit v SET direction = r.direction, phase = r.phase, route = r.route, "
-    "sent_route = r.sent_route, closed_at = CASE WHEN r.closed THEN now() END, "
-    "updated_at = now() FROM r WHERE v.equipment_reference = r.box AND v.closed_at IS NULL "
-    "RETURNING v.equipment_reference) "
-    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route, closed_at) "
-    "SELECT r.box, r.direction, r.phase, r.route, r.sent_route, "
-    "CASE WHEN r.closed THEN now() END FROM r "
-    "WHERE r.box NOT IN (SELECT equipment_reference FROM upd)";
+    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route) "
+    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
+    "unnest($5::text[]) ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
+    "direction = excluded.direction, phase = excluded.phase, route = excluded.route, "
+    "sent_route = excluded.sent_route, updated_at = now()";
+
+static const char s_close_visits[] =
+    "UPDATE visit SET closed_at = now(), updated_at = now() "
+    "WHERE equipment_reference = ANY($1::text[]) AND closed_at IS NULL";
 
 static const char s_insert_instruction[] =
     "INSERT INTO instruction (party, instruction_id, equipment_reference, route, content_type, "
     "payload) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
     "unnest($4::text[]), unnest($5::text[]), unnest($6::bytea[])";
 
-/* The events of the open visit of each box (or, with none open, those since
- * its last visit closed), oldest first, and the route in force. */
+/* The events of the current visit of each box — its own and its bills', since
+ * its last visit closed (a tax payment may well predate the visit it counts
+ * for) — oldest first, and the route in force.  Each box is
+ * looked up on its own through the indexes (LATERAL ... OFFSET 0 keeps the
+ * subqueries from being flattened into joins): a batch names a few hundred
+ * boxes out of tables of millions, and a hash join over the whole of visit or
+ * event — what the planner picks when its statistics lag behind a fast-growing
+ * table — costs a hundred milliseconds on every batch. */
 static const char s_load_visits[] =
-    "WITH b AS (SELECT b.box, b.bill, v.sent_route, coalesce(v.opened_at, "
-    "(SELECT max(c.closed_at) + interval '1 microsecond' FROM visit c "
-    "WHERE c.equipment_reference = b.box), '-infinity') "
-    "AS since FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
-    "LEFT JOIN visit v ON v.equipment_reference = b.box AND v.closed_at IS NULL), "
+    "WITH b AS MATERIALIZED (SELECT b.box, b.bill, v.sent_route, "
+    "coalesce(c.since, '-infinity') AS since "
+    "FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
+    "LEFT JOIN LATERAL (SELECT v.sent_route FROM visit v "
+    "WHERE v.equipment_reference = b.box AND v.closed_at IS NULL OFFSET 0) v ON true "
+    "LEFT JOIN LATERAL (SELECT max(c.closed_at) + interval '1 microsecond' AS since "
+    "FROM visit c WHERE c.equipment_reference = b.box OFFSET 0) c ON true), "
     "bills AS (SELECT b.box, b.bill, b.since FROM b WHERE b.bill IS NOT NULL UNION "
-    "SELECT b.box, x.transport_document_reference, b.since FROM b JOIN event x "
-    "ON x.equipment_reference = b.box WHERE x.transport_document_reference IS NOT NULL), "
+    "SELECT b.box, x.bill, b.since FROM b CROSS JOIN LATERAL (SELECT "
+    "x.transport_document_reference AS bill FROM event x WHERE x.equipment_reference = b.box "
+    "AND x.transport_document_reference IS NOT NULL OFFSET 0) x), "
     "facts AS ("
-    "SELECT b.box, b.sent_route, e.* FROM b JOIN event e ON e.equipment_reference = b.box "
-    "AND e.created_at >= b.since "
+    "SELECT b.box, b.sent_route, e.* FROM b CROSS JOIN LATERAL (SELECT * FROM event e "
+    "WHERE e.equipment_reference = b.box AND e.created_at >= b.since OFFSET 0) e "
     "UNION ALL "
-    "SELECT bills.box, NULL, e.* FROM bills JOIN event e "
-    "ON e.transport_document_reference = bills.bill AND e.equipment_reference IS NULL "
-    "AND e.created_at >= bills.since) "
+    "SELECT bills.box, NULL, e.* FROM bills CROSS JOIN LATERAL (SELECT * FROM event e "
+    "WHERE e.transport_document_reference = bills.bill AND e.equipment_reference IS NULL "
+    "AND e.created_at >= bills.since OFFSET 0) e) "
     "SELECT f.box, f.event_type, f.event_code, f.classifier, f.withdrawn, "
     "to_char(f.event_datetime AT TIME ZONE 'Asia/Shanghai', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "
@@ -172,11 +181,18 @@ static const char s_lookup_inbound[] =
  * rows), while planning an INSERT ... SELECT unnest() costs microseconds. */
 static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
 {
-    PGresult *set = PQexec(self->conn, "SET plan_cache_mode = force_custom_plan");
+    /* Every statement of the broker touches a batch's rows out of tables of
+     * millions, through their indexes.  Statistics lag behind tables that
+     * grow by thousands of rows a second; with them the planner will hash a
+     * whole table (every open visit, say) to join a few hundred rows, or
+     * JIT-compile the statement: tens of milliseconds on every batch.  So no
+     * hash or merge joins and no JIT on this connection. */
+    PGresult *set = PQexec(self->conn, "SET plan_cache_mode = force_custom_plan; SET jit = off; "
+                                       "SET enable_hashjoin = off; SET enable_mergejoin = off");
     bool set_ok = PQresultStatus(set) == PGRES_COMMAND_OK;
     PQclear(set);
     if (!set_ok) {
-        snprintf(errbuf, errsize, "setting plan_cache_mode: %s", PQerrorMessage(self->conn));
+        snprintf(errbuf, errsize, "setting the planner options: %s", PQerrorMessage(self->conn));
         return s_connection_lost(self) ? KN_EDB : KN_ECONFIG;
     }
     static const struct {
@@ -188,6 +204,7 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
                  {"kn_instructions_acked", s_instructions_acked},
                  {"kn_decision", s_insert_decision},
                  {"kn_visit", s_upsert_visit},
+                 {"kn_visit_close", s_close_visits},
                  {"kn_instruction", s_insert_instruction},
                  {"kn_boxes_of_bills", s_boxes_of_bills}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
@@ -474,21 +491,23 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
     return s_encode(p, &g, oids, arena);
 }
 
-/* The rules' rows as three statements' parameters; sent says which to send. */
-static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[3],
-                          bool sent[3])
+/* The rules' rows as four statements' parameters; sent says which to send. */
+static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[4],
+                          bool sent[4])
 {
     static const uint32_t text11[11] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                         S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                         S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
-    static const uint32_t visit[6] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-                                      S_OID_TEXT, S_OID_TEXT, S_OID_BOOL};
     static const uint32_t ins[6] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                     S_OID_TEXT, S_OID_TEXT, S_OID_BYTEA};
     s_grid_t g;
+    size_t nclosed = 0;
+    for (size_t r = 0; x && r < x->nvisits; r++)
+        nclosed += x->visits[r].closed;
     sent[0] = x && x->ndecisions;
     sent[1] = x && x->nvisits;
     sent[2] = x && x->ninstructions;
+    sent[3] = nclosed > 0;
     if (sent[0]) {
         if (s_grid(&g, arena, x->ndecisions, 11))
             return KN_ENOMEM;
@@ -504,7 +523,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
             return KN_ENOMEM;
     }
     if (sent[1]) {
-        if (s_grid(&g, arena, x->nvisits, 6))
+        if (s_grid(&g, arena, x->nvisits, 5))
             return KN_ENOMEM;
         for (size_t r = 0; r < x->nvisits; r++) {
             const kn_visit_row_t *v = &x->visits[r];
@@ -513,9 +532,8 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
             s_text(&g, r, 2, v->phase);
             s_text(&g, r, 3, v->route);
             s_text(&g, r, 4, v->sent_route);
-            s_bytes(&g, r, 5, v->closed ? &s_true : &s_false, 1);
         }
-        if (s_encode(&p[1], &g, visit, arena))
+        if (s_encode(&p[1], &g, text11, arena))
             return KN_ENOMEM;
     }
     if (sent[2]) {
@@ -533,7 +551,27 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
         if (s_encode(&p[2], &g, ins, arena))
             return KN_ENOMEM;
     }
+    if (sent[3]) {
+        if (s_grid(&g, arena, nclosed, 1))
+            return KN_ENOMEM;
+        for (size_t r = 0, k = 0; r < x->nvisits; r++)
+            if (x->visits[r].closed)
+                s_text(&g, k++, 0, x->visits[r].box);
+        if (s_encode(&p[3], &g, text11, arena))
+            return KN_ENOMEM;
+    }
     return 0;
+}
+
+/* Queue the rules' statements that have rows; false when libpq refuses. */
+static bool s_send_extra(PGconn *conn, const char *const *names, const s_params_t *p,
+                         const bool *with, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (with[i] && !PQsendQueryPrepared(conn, names[i], p[i].count, p[i].values, p[i].lengths,
+                                            p[i].formats, 0))
+            return false;
+    return true;
 }
 
 #define S_REPEAT 1 /* a message of the batch was stored before */
@@ -547,9 +585,11 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
     size_t nevents = 0;
     kn_inbound_t *const *items = self->pending;
     size_t n = self->npending;
-    s_params_t extra[3];
-    bool with[3];
-    static const char *const extra_stmt[3] = {"kn_decision", "kn_visit", "kn_instruction"};
+    s_params_t extra[4];
+    bool with[4];
+    /* in this order: a visit is closed after its last update */
+    static const char *const extra_stmt[4] = {"kn_decision", "kn_visit", "kn_instruction",
+                                              "kn_visit_close"};
     if (s_inbound_params(&inbound, items, n, self->arena) ||
         s_event_params(&events, items, n, self->arena, &nevents) ||
         s_extra_params(self->extra, self->arena, extra, with)) {
@@ -567,13 +607,7 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
                              inbound.lengths, inbound.formats, 0) ||
         (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
                                          events.lengths, events.formats, 0)) ||
-        (with[0] && !PQsendQueryPrepared(self->conn, extra_stmt[0], extra[0].count, extra[0].values,
-                                         extra[0].lengths, extra[0].formats, 0)) ||
-        (with[1] && !PQsendQueryPrepared(self->conn, extra_stmt[1], extra[1].count, extra[1].values,
-                                         extra[1].lengths, extra[1].formats, 0)) ||
-        (with[2] && !PQsendQueryPrepared(self->conn, extra_stmt[2], extra[2].count, extra[2].values,
-                                         extra[2].lengths, extra[2].formats, 0)) ||
-        !PQpipelineSync(self->conn)) {
+        !s_send_extra(self->conn, extra_stmt, extra, with, 4) || !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
         return KN_EDB;
     }
@@ -944,6 +978,67 @@ out:
     PQclear(res);
     if (rc == KN_EDB)
         s_disconnect(self);
+    return rc;
+}
+
+/* Size the filters from the planner's row counts (no scan), with room to grow. */
+static const char s_known_sizes[] =
+    "SELECT coalesce((SELECT reltuples FROM pg_class WHERE relname = 'visit'), 0)::int8, "
+    "coalesce((SELECT reltuples FROM pg_class WHERE relname = 'event'), 0)::int8";
+
+static const char s_known[] =
+    "SELECT 0, equipment_reference FROM visit UNION ALL "
+    "SELECT 1, transport_document_reference FROM event "
+    "WHERE equipment_reference IS NULL AND transport_document_reference IS NOT NULL";
+
+int kn_store_known(kn_store_t *self, kn_bloom_t **boxes, kn_bloom_t **bills, char *errbuf,
+                   size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    *boxes = *bills = NULL;
+    PGresult *res = PQexec(self->conn, s_known_sizes);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "sizing the known boxes: %s", PQerrorMessage(self->conn));
+        PQclear(res);
+        return s_connection_lost(self) ? (s_disconnect(self), KN_EDB) : KN_EINVAL;
+    }
+    long long nvisits = atoll(PQgetvalue(res, 0, 0)), nevents = atoll(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    /* a port sees a few million boxes; bills with box-less events are few */
+    size_t want_boxes = nvisits > 0 ? (size_t)nvisits * 2 : 0;
+    size_t want_bills = nevents > 0 ? (size_t)nevents / 50 : 0;
+    *boxes = kn_bloom_new(want_boxes > (1u << 22) ? want_boxes : (1u << 22));
+    *bills = kn_bloom_new(want_bills > (1u << 18) ? want_bills : (1u << 18));
+    if (!*boxes || !*bills) {
+        kn_bloom_destroy(boxes);
+        kn_bloom_destroy(bills);
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    int rc = 0;
+    if (!PQsendQuery(self->conn, s_known) || !PQsetSingleRowMode(self->conn)) {
+        snprintf(errbuf, errsize, "listing the known boxes: %s", PQerrorMessage(self->conn));
+        rc = KN_EDB;
+    }
+    while (rc == 0 && (res = PQgetResult(self->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            kn_bloom_t *into = PQgetvalue(res, 0, 0)[0] == '0' ? *boxes : *bills;
+            kn_bloom_add(into, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+        } else if (st != PGRES_TUPLES_OK) {
+            snprintf(errbuf, errsize, "listing the known boxes: %s", PQerrorMessage(self->conn));
+            rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+        }
+        PQclear(res);
+    }
+    if (rc) {
+        while ((res = PQgetResult(self->conn)) != NULL) /* drain what is left */
+            PQclear(res);
+        kn_bloom_destroy(boxes);
+        kn_bloom_destroy(bills);
+        if (rc == KN_EDB)
+            s_disconnect(self);
+    }
     return rc;
 }
 

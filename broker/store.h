@@ -11,6 +11,7 @@
 #define KN_STORE_H
 
 #include "arena.h"
+#include "bloom.h"
 #include "event.h"
 
 #include <stdbool.h>
@@ -107,6 +108,13 @@ int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char 
 int kn_store_boxes_of_bills(kn_store_t *self, const char *const *bills, size_t n, kn_arena_t *arena,
                             const char ***boxes, const char ***box_bills, size_t *nboxes,
                             char *errbuf, size_t errsize);
+
+/* What the broker may have to look up before deciding a box it has not cached:
+ * *boxes gets every box that ever had a visit, *bills every bill named by an
+ * event with no box, as Bloom filters sized for what is there and more.  Rows
+ * are streamed, not held.  Not while a batch is out. */
+int kn_store_known(kn_store_t *self, kn_bloom_t **boxes, kn_bloom_t **bills, char *errbuf,
+                   size_t errsize);
 
 /* The same in two halves, so the broker can read the next batch while this one
  * commits: kn_store_begin() sends the batch (items and arena must live until

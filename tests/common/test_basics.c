@@ -1,5 +1,6 @@
-/* arena, event helpers, error text, key files */
+/* arena, Bloom filter, event helpers, error text, key files */
 #include "arena.h"
+#include "bloom.h"
 #include "err.h"
 #include "event.h"
 #include "keys.h"
@@ -114,12 +115,43 @@ START_TEST(keys_written_and_read)
 }
 END_TEST
 
+/* Never a false negative; false positives near the design rate at capacity. */
+START_TEST(bloom_no_false_negatives)
+{
+    enum { N = 100000 };
+    kn_bloom_t *b = kn_bloom_new(N);
+    ck_assert_ptr_nonnull(b);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(key, sizeof key, "BNCH%07d", i);
+        kn_bloom_add(b, key, (size_t)len);
+    }
+    ck_assert_uint_eq(kn_bloom_count(b), N);
+    ck_assert_uint_ge(kn_bloom_bytes(b), N * 10 / 8);
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(key, sizeof key, "BNCH%07d", i);
+        ck_assert_msg(kn_bloom_maybe(b, key, (size_t)len), "%s lost", key);
+    }
+    int fp = 0;
+    for (int i = N; i < 2 * N; i++) {
+        int len = snprintf(key, sizeof key, "BNCH%07d", i);
+        fp += kn_bloom_maybe(b, key, (size_t)len);
+    }
+    /* 10 bits and 7 probes per key: ~0.8% expected; 2% leaves room */
+    ck_assert_int_lt(fp, N / 50);
+    ck_assert_int_gt(fp, 0); /* a filter that says "no" to everything fails here */
+    kn_bloom_destroy(&b);
+    ck_assert_ptr_null(b);
+}
+END_TEST
+
 Suite *kn_test_basics_suite(void);
 Suite *kn_test_basics_suite(void)
 {
     Suite *s = suite_create("basics");
     TCase *tc = tcase_create("arena");
     tcase_add_test(tc, arena_allocates_aligned_and_resets);
+    tcase_add_test(tc, bloom_no_false_negatives);
     suite_add_tcase(s, tc);
     tc = tcase_create("event");
     tcase_add_test(tc, iso6346_check_digits);

@@ -78,3 +78,21 @@ as_customs "$S/customs/clm10041-discharge-instruction.xml" # a resend: applied o
 as_tax "$S/tax/duty-paid.xml"
 assert_eq "$before" "$(kn_psql "select count(*) from instruction")" "after a restart, no route changed, no new instruction"
 assert_eq "$expected" "$(routes)" "and the routes stand"
+
+# tax paid before any box of the bill is known, then a restart: the broker
+# must still find those payments when the boxes arrive (it looks up a box it
+# has never seen only when the database may know it or its bill); every visit
+# stays in memory again, so a box decided without its past would stay wrong
+kill -TERM "$BROKER_PID"; kn_broker_wait
+kn_psql "truncate inbound, event, visit, decision, instruction"
+sed -i '/^visit_cache = 1$/d' "$CONF"
+kn_broker_start
+as_tax "$S/tax/duty-paid.xml" "$S/tax/guarantee-accepted.xml"
+assert_eq "0" "$(kn_psql "select count(*) from visit")" "tax payments alone open no visit"
+kill -TERM "$BROKER_PID"; kn_broker_wait
+kn_broker_start
+as_customs "$S/customs/clm10041-discharge-instruction.xml"
+as_customs "$S/customs/clm10021-inspection-order.xml" "$S/customs/clm10021-inspection-order-gbk.xml"
+as_customs "$S/customs/clm10011-release.xml"
+as_terminal "$S/terminal/coarri-discharge.edi"
+assert_eq "$expected" "$(routes)" "payments made before the restart still count"
