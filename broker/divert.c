@@ -3,6 +3,7 @@
 #include "err.h"
 #include "instruction.h"
 #include "log.h"
+#include "slots.h"
 #include "visit.h"
 
 #include <stdio.h>
@@ -18,6 +19,8 @@ typedef struct s_node {
     struct s_node *next;
     char box[S_BOX_MAX + 1];
     kn_visit_t visit;
+    char slot_area[72]; /* the inspection slot held, "" when none */
+    int64_t slot_start; /* ms since the epoch, -1 when none */
 } s_node_t;
 
 struct kn_divert {
@@ -29,6 +32,10 @@ struct kn_divert {
      * past to load.  Loaded with the first batch, then kept up to date with
      * what this broker writes (the only writer of visits). */
     kn_bloom_t *known_boxes, *known_bills;
+    /* Inspection slots taken per area and hour; rebuilt from the visits'
+     * rows when a batch did not commit as computed. */
+    kn_slots_t *slots;
+    bool slots_ready;
 };
 
 /* Keep at most max visits in memory (a batch may add more until the next
@@ -54,7 +61,9 @@ static void s_trim(kn_divert_t *self, size_t max)
 kn_divert_t *kn_divert_new(void)
 {
     kn_divert_t *self = calloc(1, sizeof *self);
-    if (self && !(self->buckets = calloc(S_BUCKETS, sizeof *self->buckets))) {
+    if (self && (!(self->buckets = calloc(S_BUCKETS, sizeof *self->buckets)) ||
+                 !(self->slots = kn_slots_new()))) {
+        free(self->buckets);
         free(self);
         return NULL;
     }
@@ -73,6 +82,7 @@ void kn_divert_destroy(kn_divert_t **self)
     free((*self)->buckets);
     kn_bloom_destroy(&(*self)->known_boxes);
     kn_bloom_destroy(&(*self)->known_bills);
+    kn_slots_destroy(&(*self)->slots);
     free(*self);
     *self = NULL;
 }
@@ -109,6 +119,8 @@ static s_node_t *s_get(kn_divert_t *self, const char *box)
         return NULL;
     snprintf(n->box, sizeof n->box, "%s", box);
     kn_visit_init(&n->visit, box);
+    n->slot_area[0] = '\0';
+    n->slot_start = -1;
     size_t h = s_hash(box);
     n->next = self->buckets[h];
     self->buckets[h] = n;
@@ -135,6 +147,7 @@ static bool s_box_ok(const char *box)
 
 void kn_divert_forget(kn_divert_t *self, const kn_inbound_t *items, size_t n)
 {
+    self->slots_ready = false;
     for (size_t i = 0; i < n; i++)
         if (items[i].event_list)
             for (const kn_event_t *ev = items[i].event_list->head; ev; ev = ev->next)
@@ -202,13 +215,85 @@ static char *s_rules(const kn_dmn_table_t *t, const kn_visit_decision_t *d, kn_a
 }
 
 /* Now as ISO 8601 in China Standard Time. */
-static void s_now_iso(char out[48])
+/* Beijing wall-clock time of ms since the epoch: "2026-11-23T10:00:00+08:00". */
+static void s_iso_bj(int64_t ms, char out[48])
 {
-    time_t t = time(NULL) + 8 * 3600;
+    time_t t = (time_t)(ms / 1000) + 8 * 3600;
     struct tm tm;
     gmtime_r(&t, &tm);
     snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* When the box can be taken to inspection from: discharged, gated in, the
+ * vessel arrived — or, planned before any of these, the latest time its
+ * messages give; the clock only when they give none. */
+static int64_t s_slot_base(const kn_visit_t *v)
+{
+    kn_visit_milestones_t m = kn_visit_milestones(v);
+    int64_t at[3] = {m.discharged, m.gated_in, m.arrived};
+    for (int i = 0; i < 3; i++)
+        if (at[i] != KN_VISIT_NO_TIME && at[i] > 0)
+            return at[i];
+    int64_t latest = kn_visit_latest_time(v);
+    return latest != KN_VISIT_NO_TIME ? latest : (int64_t)time(NULL) * 1000;
+}
+
+static kn_slot_policy_t s_slot_policy(const kn_config_t *cfg)
+{
+    return (kn_slot_policy_t){
+        .capacity = (int)kn_config_int(cfg, "inspection", "capacity_per_hour"),
+        .opens_hour = (int)kn_config_int(cfg, "inspection", "opens_hour"),
+        .closes_hour = (int)kn_config_int(cfg, "inspection", "closes_hour"),
+        .lead_minutes = (int)kn_config_int(cfg, "inspection", "lead_minutes"),
+        .horizon_hours = (int)kn_config_int(cfg, "inspection", "horizon_hours"),
+    };
+}
+
+/* Give or take back the box's inspection slot after its decision.  A box
+ * routed to the inspection area keeps the slot it has unless the slot starts
+ * before the box can be there (planned early, discharged later): then it gets
+ * the next one free; a box routed elsewhere gives its slot back.  Returns what the decision row
+ * should add ("" for nothing), in arena; NULL on no memory. */
+static const char *s_slot(kn_divert_t *self, s_node_t *node, const kn_config_t *cfg,
+                          kn_arena_t *arena)
+{
+    const kn_visit_t *v = &node->visit;
+    const char *route = kn_visit_route(v);
+    bool inspect = route && !strcmp(route, "INSPECTION_AREA");
+    kn_slot_policy_t policy = s_slot_policy(cfg);
+    int64_t base = s_slot_base(v);
+    bool stale =
+        node->slot_start >= 0 && node->slot_start < base + (int64_t)policy.lead_minutes * 60000;
+    if (node->slot_start >= 0 && (!inspect || stale)) {
+        kn_slots_add(self->slots, node->slot_area, node->slot_start, -1);
+        node->slot_area[0] = '\0';
+        node->slot_start = -1;
+        if (!inspect)
+            return "inspection slot given back";
+    }
+    if (!inspect || node->slot_start >= 0 || policy.capacity == 0)
+        return "";
+    const char *facility = kn_visit_facility(v);
+    snprintf(node->slot_area, sizeof node->slot_area, "%s inspection area",
+             facility && *facility ? facility : "the");
+    int64_t start = kn_slots_find(self->slots, node->slot_area, base, &policy);
+    if (start < 0) {
+        kn_log(KN_LOG_WARNING, "box=%s no inspection slot free in %s within %d h", node->box,
+               node->slot_area, policy.horizon_hours);
+        const char *note = kn_arena_printf(arena, "no inspection slot free in %s within %d h",
+                                           node->slot_area, policy.horizon_hours);
+        node->slot_area[0] = '\0';
+        return note;
+    }
+    if (kn_slots_add(self->slots, node->slot_area, start, 1))
+        return NULL;
+    node->slot_start = start;
+    char from[48], to[48];
+    s_iso_bj(start, from);
+    s_iso_bj(start + KN_SLOT_MS, to);
+    return kn_arena_printf(arena, "inspection slot %.10s %.5s-%.5s in %s", from, from + 11, to + 11,
+                           node->slot_area);
 }
 
 /* Whatever becomes of this batch, its boxes may now have visits and its
@@ -258,6 +343,13 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     if (!table) {
         s_remember(self, items, n);
         return 0;
+    }
+    if (!self->slots_ready) {
+        kn_slots_clear(self->slots);
+        int rc = kn_store_slots(store, self->slots, errbuf, errsize);
+        if (rc)
+            return rc;
+        self->slots_ready = true;
     }
 
     /* the boxes the batch touches, in first-touch order, with a bill of each;
@@ -324,8 +416,8 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     /* visits not in memory: rebuilt from their events and the route in force */
     if (nmissing) {
         kn_event_list_t past = {0};
-        const char **sent = NULL;
-        int rc = kn_store_load_visits(store, missing, missing_bill, nmissing, arena, &past, &sent,
+        kn_visit_state_t *state = NULL;
+        int rc = kn_store_load_visits(store, missing, missing_bill, nmissing, arena, &past, &state,
                                       errbuf, errsize);
         if (rc)
             return rc;
@@ -334,14 +426,20 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                 goto nomem;
         for (const kn_event_t *ev = past.head; ev; ev = ev->next)
             kn_visit_apply(&s_find(self, ev->equipment_reference)->visit, ev);
-        for (size_t i = 0; i < nmissing; i++)
-            if (sent[i]) {
+        for (size_t i = 0; i < nmissing; i++) {
+            s_node_t *node = s_find(self, missing[i]);
+            if (state[i].slot_area && state[i].slot_start >= 0) {
+                snprintf(node->slot_area, sizeof node->slot_area, "%s", state[i].slot_area);
+                node->slot_start = state[i].slot_start;
+            }
+            if (state[i].sent_route) {
                 kn_visit_decision_t d;
                 memset(&d, 0, sizeof d);
                 d.action = KN_VISIT_SEND;
-                snprintf(d.route, sizeof d.route, "%s", sent[i]);
-                kn_visit_sent(&s_find(self, missing[i])->visit, &d);
+                snprintf(d.route, sizeof d.route, "%s", state[i].sent_route);
+                kn_visit_sent(&node->visit, &d);
             }
+        }
     }
 
     /* this batch's facts; an event naming only a bill goes to each of its boxes */
@@ -380,13 +478,33 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     if (!extra->visits || !extra->decisions || !extra->instructions)
         goto nomem;
     char now[48];
-    s_now_iso(now);
+    s_iso_bj((int64_t)time(NULL) * 1000, now);
     for (size_t t = 0; t < ntouched; t++) {
-        kn_visit_t *v = &s_find(self, touched[t].box)->visit;
+        s_node_t *node = s_find(self, touched[t].box);
+        kn_visit_t *v = &node->visit;
         kn_visit_decision_t d;
         kn_visit_action_t action = kn_visit_decide(v, table, &d);
         kn_instruction_row_t *ins = NULL;
+        int64_t had_slot = node->slot_start;
+        const char *slot_note = s_slot(self, node, cfg, arena);
+        if (!slot_note)
+            goto nomem;
+        /* a new slot is news for the terminal even when the route stands */
+        if (node->slot_start >= 0 && node->slot_start != had_slot && action == KN_VISIT_NONE &&
+            d.route[0]) {
+            action = d.action = KN_VISIT_SEND;
+            d.note = "inspection slot assigned";
+        }
         const char *note = d.note;
+        if (*slot_note)
+            note = kn_arena_printf(arena, "%s; %s", note ? note : "", slot_note);
+        char slot_from[48] = "", slot_to[48] = "";
+        if (node->slot_start >= 0) {
+            s_iso_bj(node->slot_start, slot_from);
+            s_iso_bj(node->slot_start + KN_SLOT_MS, slot_to);
+        }
+        bool slotted =
+            node->slot_start >= 0 && action == KN_VISIT_SEND && !strcmp(d.route, "INSPECTION_AREA");
         if (action == KN_VISIT_SEND || action == KN_VISIT_WITHDRAW) {
             const kn_party_conf_t *terminal = s_terminal(cfg, kn_visit_facility(v));
             if (!terminal)
@@ -407,6 +525,9 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                     .route =
                         action == KN_VISIT_WITHDRAW && !d.route[0] ? d.previous_route : d.route,
                     .reason = d.reason[0] ? d.reason : "rules",
+                    .inspection_area = slotted ? node->slot_area : NULL,
+                    .slot_start = slotted ? slot_from : NULL,
+                    .slot_end = slotted ? slot_to : NULL,
                     .exam_type = d.exam_type[0] ? d.exam_type : NULL,
                 };
                 kn_error_t err;
@@ -427,7 +548,8 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                                                   kn_arena_strdup(arena, msg.route),
                                                   "application/xml",
                                                   xml,
-                                                  len};
+                                                  len,
+                                                  false};
                     kn_visit_sent(v, &d);
                 }
             }
@@ -457,6 +579,8 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             kn_visit_phase_name(kn_visit_phase(v)),
             route && *route ? kn_arena_strdup(arena, route) : NULL,
             sent_route && *sent_route ? kn_arena_strdup(arena, sent_route) : NULL,
+            node->slot_start >= 0 ? kn_arena_strdup(arena, node->slot_area) : NULL,
+            node->slot_start >= 0 ? kn_arena_strdup(arena, slot_from) : NULL,
             action == KN_VISIT_CLOSE,
         };
     }

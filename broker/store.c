@@ -102,20 +102,26 @@ static const char s_insert_decision[] =
  * table.  A visit that ends is closed by the next statement (a row inserted
  * here closed would be outside that partial index and escape the conflict). */
 static const char s_upsert_visit[] =
-    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route) "
-    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
-    "unnest($5::text[]) ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
+    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route, slot_area, "
+    "slot_start) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
+    "unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[])::timestamptz "
+    "ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
     "direction = excluded.direction, phase = excluded.phase, route = excluded.route, "
-    "sent_route = excluded.sent_route, updated_at = now()";
+    "sent_route = excluded.sent_route, slot_area = excluded.slot_area, "
+    "slot_start = excluded.slot_start, updated_at = now()";
 
 static const char s_close_visits[] =
     "UPDATE visit SET closed_at = now(), updated_at = now() "
     "WHERE equipment_reference = ANY($1::text[]) AND closed_at IS NULL";
 
+/* An instruction the broker sends as soon as the batch commits is stored as
+ * sent once: redelivered after redeliver_ms like any other if not acked. */
 static const char s_insert_instruction[] =
     "INSERT INTO instruction (party, instruction_id, equipment_reference, route, content_type, "
-    "payload) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
-    "unnest($4::text[]), unnest($5::text[]), unnest($6::bytea[])";
+    "payload, sent_at, attempts) SELECT p, i, e, ro, c, pl, CASE WHEN s THEN now() END, s::int "
+    "FROM "
+    "(SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
+    "unnest($5::text[]), unnest($6::bytea[]), unnest($7::bool[]) AS s) AS r(p, i, e, ro, c, pl, s)";
 
 /* The events of the current visit of each box — its own and its bills', since
  * its last visit closed (a tax payment may well predate the visit it counts
@@ -126,10 +132,11 @@ static const char s_insert_instruction[] =
  * event — what the planner picks when its statistics lag behind a fast-growing
  * table — costs a hundred milliseconds on every batch. */
 static const char s_load_visits[] =
-    "WITH b AS MATERIALIZED (SELECT b.box, b.bill, v.sent_route, "
+    "WITH b AS MATERIALIZED (SELECT b.box, b.bill, v.sent_route, v.slot_area, "
+    "(extract(epoch FROM v.slot_start) * 1000)::int8 AS slot_ms, "
     "coalesce(c.since, '-infinity') AS since "
     "FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
-    "LEFT JOIN LATERAL (SELECT v.sent_route FROM visit v "
+    "LEFT JOIN LATERAL (SELECT v.sent_route, v.slot_area, v.slot_start FROM visit v "
     "WHERE v.equipment_reference = b.box AND v.closed_at IS NULL OFFSET 0) v ON true "
     "LEFT JOIN LATERAL (SELECT max(c.closed_at) + interval '1 microsecond' AS since "
     "FROM visit c WHERE c.equipment_reference = b.box OFFSET 0) c ON true), "
@@ -138,10 +145,11 @@ static const char s_load_visits[] =
     "x.transport_document_reference AS bill FROM event x WHERE x.equipment_reference = b.box "
     "AND x.transport_document_reference IS NOT NULL OFFSET 0) x), "
     "facts AS ("
-    "SELECT b.box, b.sent_route, e.* FROM b CROSS JOIN LATERAL (SELECT * FROM event e "
+    "SELECT b.box, b.sent_route, b.slot_area, b.slot_ms, e.* FROM b CROSS JOIN LATERAL (SELECT * "
+    "FROM event e "
     "WHERE e.equipment_reference = b.box AND e.created_at >= b.since OFFSET 0) e "
     "UNION ALL "
-    "SELECT bills.box, NULL, e.* FROM bills CROSS JOIN LATERAL (SELECT * FROM event e "
+    "SELECT bills.box, NULL, NULL, NULL, e.* FROM bills CROSS JOIN LATERAL (SELECT * FROM event e "
     "WHERE e.transport_document_reference = bills.bill AND e.equipment_reference IS NULL "
     "AND e.created_at >= bills.since OFFSET 0) e) "
     "SELECT f.box, f.event_type, f.event_code, f.classifier, f.withdrawn, "
@@ -149,7 +157,8 @@ static const char s_load_visits[] =
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "
     "f.message_ref, f.iso_equipment_code, f.transport_document_reference, "
     "f.carrier_booking_reference, f.document_type_code, f.exam_type, f.tax_status, f.entry_id, "
-    "f.voyage, f.vessel_imo, f.vessel_name, f.facility_code, f.sent_route "
+    "f.voyage, f.vessel_imo, f.vessel_name, f.facility_code, f.sent_route, f.slot_area, "
+    "f.slot_ms "
     "FROM facts f ORDER BY f.id";
 
 /* The boxes known to travel on these bills. */
@@ -498,8 +507,8 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
     static const uint32_t text11[11] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                         S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                         S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
-    static const uint32_t ins[6] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-                                    S_OID_TEXT, S_OID_TEXT, S_OID_BYTEA};
+    static const uint32_t ins[7] = {S_OID_TEXT, S_OID_TEXT,  S_OID_TEXT, S_OID_TEXT,
+                                    S_OID_TEXT, S_OID_BYTEA, S_OID_BOOL};
     s_grid_t g;
     size_t nclosed = 0;
     for (size_t r = 0; x && r < x->nvisits; r++)
@@ -523,7 +532,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
             return KN_ENOMEM;
     }
     if (sent[1]) {
-        if (s_grid(&g, arena, x->nvisits, 5))
+        if (s_grid(&g, arena, x->nvisits, 7))
             return KN_ENOMEM;
         for (size_t r = 0; r < x->nvisits; r++) {
             const kn_visit_row_t *v = &x->visits[r];
@@ -532,12 +541,14 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
             s_text(&g, r, 2, v->phase);
             s_text(&g, r, 3, v->route);
             s_text(&g, r, 4, v->sent_route);
+            s_text(&g, r, 5, v->slot_area);
+            s_text(&g, r, 6, v->slot_start);
         }
         if (s_encode(&p[1], &g, text11, arena))
             return KN_ENOMEM;
     }
     if (sent[2]) {
-        if (s_grid(&g, arena, x->ninstructions, 6))
+        if (s_grid(&g, arena, x->ninstructions, 7))
             return KN_ENOMEM;
         for (size_t r = 0; r < x->ninstructions; r++) {
             const kn_instruction_row_t *i = &x->instructions[r];
@@ -547,6 +558,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
             s_text(&g, r, 3, i->route);
             s_text(&g, r, 4, i->content_type);
             s_bytes(&g, r, 5, i->payload, i->payload_len);
+            s_bytes(&g, r, 6, i->sent ? &s_true : &s_false, 1);
         }
         if (s_encode(&p[2], &g, ins, arena))
             return KN_ENOMEM;
@@ -907,14 +919,16 @@ int kn_store_instructions_acked(kn_store_t *self, const char *party, const char 
 
 int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char *const *bills,
                          size_t n, kn_arena_t *arena, kn_event_list_t *events,
-                         const char ***sent_routes, char *errbuf, size_t errsize)
+                         kn_visit_state_t **states, char *errbuf, size_t errsize)
 {
     assert(!self->busy && "a batch is out");
     static const uint32_t oids[2] = {S_OID_TEXT, S_OID_TEXT};
-    *sent_routes = kn_arena_calloc(arena, n ? n : 1, sizeof **sent_routes);
+    *states = kn_arena_calloc(arena, n ? n : 1, sizeof **states);
     s_grid_t g;
     s_params_t p;
-    if (!*sent_routes || s_grid(&g, arena, n, 2)) {
+    for (size_t b = 0; *states && b < n; b++)
+        (*states)[b].slot_start = -1;
+    if (!*states || s_grid(&g, arena, n, 2)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
@@ -968,13 +982,43 @@ int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char 
         ev->vessel_imo = S_COL(15);
         ev->vessel_name = S_COL(16);
         ev->facility_code = S_COL(17);
-        if (!PQgetisnull(res, row, 18))
+        if (!PQgetisnull(res, row, 18) || !PQgetisnull(res, row, 19))
             for (size_t b = 0; b < n; b++)
-                if (!strcmp(boxes[b], PQgetvalue(res, row, 0)))
-                    (*sent_routes)[b] = S_COL(18);
+                if (!strcmp(boxes[b], PQgetvalue(res, row, 0))) {
+                    (*states)[b].sent_route = S_COL(18);
+                    (*states)[b].slot_area = S_COL(19);
+                    if (!PQgetisnull(res, row, 20))
+                        (*states)[b].slot_start = atoll(PQgetvalue(res, row, 20));
+                }
 #undef S_COL
     }
 out:
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+/* Slots held by open visits, counted per area and hour. */
+static const char s_slots[] =
+    "SELECT slot_area, (extract(epoch FROM slot_start) * 1000)::int8, count(*) FROM visit "
+    "WHERE slot_start IS NOT NULL AND closed_at IS NULL GROUP BY 1, 2";
+
+int kn_store_slots(kn_store_t *self, kn_slots_t *slots, char *errbuf, size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    PGresult *res = PQexec(self->conn, s_slots);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "counting inspection slots: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+    }
+    for (int row = 0; rc == 0 && row < PQntuples(res); row++)
+        if (kn_slots_add(slots, PQgetvalue(res, row, 0), atoll(PQgetvalue(res, row, 1)),
+                         atoi(PQgetvalue(res, row, 2)))) {
+            snprintf(errbuf, errsize, "out of memory");
+            rc = KN_ENOMEM;
+        }
     PQclear(res);
     if (rc == KN_EDB)
         s_disconnect(self);

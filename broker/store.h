@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "bloom.h"
 #include "event.h"
+#include "slots.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,13 +76,22 @@ typedef struct {
 
 typedef struct {
     const char *box, *direction, *phase, *route, *sent_route;
-    bool closed; /* the visit ends with this batch */
+    const char *slot_area, *slot_start; /* the inspection slot (ISO 8601), or NULL */
+    bool closed;                        /* the visit ends with this batch */
 } kn_visit_row_t;
+
+/* What a visit's row says beyond its events. */
+typedef struct {
+    const char *sent_route; /* the route of the instruction in force, or NULL */
+    const char *slot_area;  /* the inspection slot, or NULL */
+    int64_t slot_start;     /* ms since the epoch, -1 when no slot */
+} kn_visit_state_t;
 
 typedef struct {
     const char *party, *instruction_id, *box, *route, *content_type;
     const void *payload;
     size_t payload_len;
+    bool sent; /* the broker sends it right after the commit: stored as sent once */
 } kn_instruction_row_t;
 
 typedef struct {
@@ -96,12 +106,15 @@ typedef struct {
 /* The open visits of boxes[0..n), rebuilt from the database: their events —
  * and the events of their bills that name no box (bills[i] adds a bill the
  * database may not know yet) — in order, equipment_reference set to the box,
- * appended to events, and for each box
- * with an instruction in force its route in sent_routes[i] (NULL otherwise;
- * the array is allocated in arena).  Not while a batch is out. */
+ * appended to events, and what each box's visit row says in states[i] (the
+ * array is allocated in arena).  Not while a batch is out. */
 int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char *const *bills,
                          size_t n, kn_arena_t *arena, kn_event_list_t *events,
-                         const char ***sent_routes, char *errbuf, size_t errsize);
+                         kn_visit_state_t **states, char *errbuf, size_t errsize);
+
+/* Add to slots the inspection slots held by open visits.  Not while a batch
+ * is out. */
+int kn_store_slots(kn_store_t *self, kn_slots_t *slots, char *errbuf, size_t errsize);
 
 /* The boxes (and their bill) that events put on any of bills[0..n), in arena.
  * Not while a batch is out. */

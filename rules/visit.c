@@ -488,6 +488,16 @@ kn_visit_milestones_t kn_visit_milestones(const kn_visit_t *visit)
     return m;
 }
 
+int64_t kn_visit_latest_time(const kn_visit_t *visit)
+{
+    assert(visit);
+    int64_t latest = KN_VISIT_NO_TIME;
+    for (size_t i = 0; i < visit->n_facts; i++)
+        if (visit->facts[i].time != KN_VISIT_NO_TIME && visit->facts[i].time > latest)
+            latest = visit->facts[i].time;
+    return latest;
+}
+
 const char *kn_visit_container(const kn_visit_t *visit)
 {
     return visit->container;

@@ -206,6 +206,8 @@ kn_visit_customs_t kn_visit_customs(const kn_visit_t *visit);
 bool kn_visit_declared_before_arrival(const kn_visit_t *visit);
 bool kn_visit_reefer(const kn_visit_t *visit);
 kn_visit_milestones_t kn_visit_milestones(const kn_visit_t *visit);
+/* The latest event time of any fact (planned ones too), or KN_VISIT_NO_TIME. */
+int64_t kn_visit_latest_time(const kn_visit_t *visit);
 
 /* DMN token of the tax status ("paid", "deferred", "unpaid"), NULL when no tax
  * fact; and exam type token ("none", "scan", "physical", "quarantine"). */

@@ -40,6 +40,18 @@ assert_contains "$(kn_psql "select rules || ' ' || inputs::text from decision wh
     'imp_scan {"direction":"import","declaredBeforeArrival":true,"customsInstruction":"inspect","examType":"scan"' "the decision says which rule fired and what it was given"
 assert_eq "SCAN_LANE" "$(kn_psql "select route from instruction where equipment_reference = 'CSNU7041125' order by id desc limit 1")" "instruction rows carry the route"
 
+# inspection without appointment: the box for the inspection area gets the
+# first hour it can be there (discharged 08:19, 30 minutes to move it: 09:00)
+slot="XHCT inspection area|2026-11-22 09:00:00+08"
+slot_of() { kn_psql "select slot_area || '|' || to_char(slot_start at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') || '+08' from visit where equipment_reference = '$1' and closed_at is null"; }
+assert_eq "$slot" "$(slot_of OOLU8890211)" "the inspection box's slot, kept on its visit"
+assert_eq "" "$(slot_of CSNU7041125)" "no slot for the scan lane"
+last=$(ls "$WORK/in"/KN-OOLU8890211-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+assert_contains "$(cat "$last")" "<INSPECTION_AREA>XHCT inspection area</INSPECTION_AREA>" "the terminal is told the area"
+assert_contains "$(cat "$last")" "<SLOT_START>2026-11-22T09:00:00+08:00</SLOT_START>" "and the slot's start"
+assert_contains "$(cat "$last")" "<SLOT_END>2026-11-22T10:00:00+08:00</SLOT_END>" "and its end"
+assert_contains "$("$KOUAN" why -c "$CONF" OOLU8890211)" "inspection slot 2026-11-22 09:00-10:00 in XHCT inspection area" "why: the slot"
+
 # kouan why: the history in plain words
 out=$("$KOUAN" why -c "$CONF" CSNU7041125)
 assert_contains "$out" "CSNU7041125: import visit opened" "why: the visit"
@@ -69,6 +81,7 @@ as_tax "$S/tax/guarantee-accepted.xml" "$S/tax/duty-paid.xml"
 as_customs "$S/customs/clm10021-inspection-order-gbk.xml" "$S/customs/clm10021-inspection-order.xml"
 as_customs "$S/customs/clm10041-discharge-instruction.xml"
 assert_eq "$expected" "$(routes)" "another order, the same routes"
+assert_eq "$slot" "$(slot_of OOLU8890211)" "another order, the same slot"
 
 # a restart rebuilds the visits from the database: nothing is sent again
 before=$(kn_psql "select count(*) from instruction")
@@ -78,6 +91,7 @@ as_customs "$S/customs/clm10041-discharge-instruction.xml" # a resend: applied o
 as_tax "$S/tax/duty-paid.xml"
 assert_eq "$before" "$(kn_psql "select count(*) from instruction")" "after a restart, no route changed, no new instruction"
 assert_eq "$expected" "$(routes)" "and the routes stand"
+assert_eq "$slot" "$(slot_of OOLU8890211)" "and the slot stands"
 
 # tax paid before any box of the bill is known, then a restart: the broker
 # must still find those payments when the boxes arrive (it looks up a box it
