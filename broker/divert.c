@@ -4,6 +4,7 @@
 #include "instruction.h"
 #include "log.h"
 #include "slots.h"
+#include "status.h"
 #include "visit.h"
 
 #include <stdio.h>
@@ -21,6 +22,7 @@ typedef struct s_node {
     kn_visit_t visit;
     char slot_area[72]; /* the inspection slot held, "" when none */
     int64_t slot_start; /* ms since the epoch, -1 when none */
+    char phase[24];     /* the phase last written to the visit row, "" when none */
 } s_node_t;
 
 struct kn_divert {
@@ -121,6 +123,7 @@ static s_node_t *s_get(kn_divert_t *self, const char *box)
     kn_visit_init(&n->visit, box);
     n->slot_area[0] = '\0';
     n->slot_start = -1;
+    n->phase[0] = '\0';
     size_t h = s_hash(box);
     n->next = self->buckets[h];
     self->buckets[h] = n;
@@ -313,6 +316,94 @@ static void s_remember(kn_divert_t *self, const kn_inbound_t *items, size_t n)
     }
 }
 
+static size_t s_customs_count(const kn_config_t *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < kn_config_party_count(cfg); i++)
+        n += kn_config_party(cfg, i)->role == KN_ROLE_CUSTOMS;
+    return n;
+}
+
+/* Customs is told a new inspection slot too: the terminal's KN10051, sent to
+ * every customs party over its own connection (READY/OUT), once each. */
+static int s_tell_customs(const kn_config_t *cfg, const kn_instruction_t *to_terminal,
+                          kn_store_extra_t *extra, kn_arena_t *arena)
+{
+    for (size_t i = 0; i < kn_config_party_count(cfg); i++) {
+        const kn_party_conf_t *customs = kn_config_party(cfg, i);
+        if (customs->role != KN_ROLE_CUSTOMS)
+            continue;
+        kn_instruction_t msg = *to_terminal;
+        msg.receiver = customs->name;
+        msg.instruction_id =
+            kn_arena_printf(arena, "%s-%s", to_terminal->instruction_id, customs->name);
+        kn_error_t err;
+        size_t len = 0;
+        char *xml = msg.instruction_id ? kn_instruction_xml(&msg, arena, &len, &err) : NULL;
+        if (!xml) {
+            kn_log(KN_LOG_ERROR, "box=%s slot not sent to party=%s: %s", msg.equipment_reference,
+                   customs->name, msg.instruction_id ? err.message : "out of memory");
+            continue;
+        }
+        /* the route lives on the caller's stack: the row keeps a copy */
+        const char *route = kn_arena_strdup(arena, msg.route);
+        if (!route)
+            return KN_ENOMEM;
+        extra->instructions[extra->ninstructions++] =
+            (kn_instruction_row_t){customs->name,
+                                   msg.instruction_id,
+                                   msg.equipment_reference,
+                                   route,
+                                   "application/xml",
+                                   xml,
+                                   len,
+                                   false};
+    }
+    return 0;
+}
+
+/* The agent's status event for a decision, to the mini-program backend (when
+ * one is configured): a row for kouan notify, ordered per box. */
+static int s_status_row(const kn_config_t *cfg, const s_node_t *node, kn_visit_action_t action,
+                        const kn_visit_decision_t *d, const char *id, const char *now,
+                        const char *slot_from, const char *slot_to, kn_store_extra_t *extra,
+                        kn_arena_t *arena)
+{
+    if (!kn_config_str(cfg, "notify", "miniprogram_url")[0])
+        return 0;
+    const kn_visit_t *v = &node->visit;
+    kn_visit_milestones_t m = kn_visit_milestones(v);
+    char uuid[40];
+    if (kn_status_uuid(id, uuid))
+        return KN_ENOMEM;
+    kn_status_t st = {
+        .kind = action == KN_VISIT_CLOSE      ? KN_STATUS_CLOSED
+                : action == KN_VISIT_WITHDRAW ? KN_STATUS_WITHDRAWN
+                                              : KN_STATUS_ROUTE,
+        .event_id = uuid,
+        .created = now,
+        .box = node->box,
+        .bill = kn_visit_bill(v)[0] ? kn_visit_bill(v) : NULL,
+        .direction = kn_visit_direction_name(kn_visit_direction(v)),
+        .phase = kn_visit_phase_name(kn_visit_phase(v)),
+        .discharged = m.discharged != KN_VISIT_NO_TIME || m.gated_in != KN_VISIT_NO_TIME,
+        .route = d->route[0] ? d->route : NULL,
+        .reason = d->reason[0] ? d->reason : NULL,
+        .slot_area = slot_from[0] ? node->slot_area : NULL,
+        .slot_start = slot_from[0] ? slot_from : NULL,
+        .slot_end = slot_from[0] ? slot_to : NULL,
+        .vessel_name = kn_visit_vessel_name(v)[0] ? kn_visit_vessel_name(v) : NULL,
+        .voyage = kn_visit_voyage(v)[0] ? kn_visit_voyage(v) : NULL,
+        .facility = kn_visit_facility(v)[0] ? kn_visit_facility(v) : NULL,
+    };
+    char *body = kn_status_json(&st, arena);
+    char *key = kn_arena_printf(arena, "miniprogram:%s", node->box);
+    if (!body || !key)
+        return KN_ENOMEM;
+    extra->outbox[extra->noutbox++] = (kn_outbox_row_t){id, "miniprogram", key, "status", body};
+    return 0;
+}
+
 /* Where a box was last touched in the batch, for its decision row. */
 typedef struct {
     const char *box;
@@ -428,6 +519,8 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             kn_visit_apply(&s_find(self, ev->equipment_reference)->visit, ev);
         for (size_t i = 0; i < nmissing; i++) {
             s_node_t *node = s_find(self, missing[i]);
+            if (state[i].phase)
+                snprintf(node->phase, sizeof node->phase, "%s", state[i].phase);
             if (state[i].slot_area && state[i].slot_start >= 0) {
                 snprintf(node->slot_area, sizeof node->slot_area, "%s", state[i].slot_area);
                 node->slot_start = state[i].slot_start;
@@ -474,9 +567,12 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     /* decide each touched visit once, on the whole of what is known */
     extra->visits = kn_arena_calloc(arena, ntouched, sizeof *extra->visits);
     extra->decisions = kn_arena_calloc(arena, ntouched, sizeof *extra->decisions);
-    extra->instructions = kn_arena_calloc(arena, ntouched, sizeof *extra->instructions);
-    if (!extra->visits || !extra->decisions || !extra->instructions)
+    extra->instructions =
+        kn_arena_calloc(arena, ntouched * (1 + s_customs_count(cfg)), sizeof *extra->instructions);
+    extra->outbox = kn_arena_calloc(arena, ntouched, sizeof *extra->outbox);
+    if (!extra->visits || !extra->decisions || !extra->instructions || !extra->outbox)
         goto nomem;
+    static uint64_t s_status_seq; /* with the time: a status id no other one has */
     char now[48];
     s_iso_bj((int64_t)time(NULL) * 1000, now);
     for (size_t t = 0; t < ntouched; t++) {
@@ -551,6 +647,9 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                                                   len,
                                                   false};
                     kn_visit_sent(v, &d);
+                    if (slotted && node->slot_start != had_slot &&
+                        s_tell_customs(cfg, &msg, extra, arena))
+                        goto nomem;
                 }
             }
         }
@@ -572,6 +671,19 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             if (!row->rules || !row->inputs_json)
                 goto nomem;
         }
+        /* the agent hears of every decision, and of the box's progress
+         * (discharged, released, inspected) when the route stands */
+        const char *phase = kn_visit_phase_name(kn_visit_phase(v));
+        if (action != KN_VISIT_NONE || (d.route[0] && strcmp(node->phase, phase))) {
+            const char *status_id =
+                ins ? kn_arena_printf(arena, "ST-%s", ins->instruction_id)
+                    : kn_arena_printf(arena, "ST-%s-%lld-%llu", touched[t].box,
+                                      (long long)time(NULL), (unsigned long long)++s_status_seq);
+            if (!status_id || s_status_row(cfg, node, action, &d, status_id, now, slot_from,
+                                           slot_to, extra, arena))
+                goto nomem;
+        }
+        snprintf(node->phase, sizeof node->phase, "%s", phase);
         const char *route = kn_visit_route(v), *sent_route = kn_visit_sent_route(v);
         extra->visits[extra->nvisits++] = (kn_visit_row_t){
             touched[t].box,

@@ -76,8 +76,12 @@ static const char s_insert_inbound[] =
     "unnest($4::bytea[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), "
     "unnest($8::int4[]), unnest($9::text[])";
 
+/* Each event also goes, as a DCSA callback body, to every subscription whose
+ * filters it passes (outbox rows in the same transaction, and a NOTIFY for
+ * kouan notify when there are any). */
 static const char s_insert_event[] =
-    "INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
+    "WITH ins AS (INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, "
+    "withdrawn, "
     "event_datetime, equipment_reference, transport_document_reference, "
     "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail, message_ref, "
     "iso_equipment_code, document_type_code, exam_type, tax_status, entry_id, facility_code, "
@@ -88,7 +92,18 @@ static const char s_insert_event[] =
     "unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bool[]), "
     "unnest($15::text[])::json, unnest($16::text[]), unnest($17::text[]), unnest($18::text[]), "
     "unnest($19::text[]), unnest($20::text[]), unnest($21::text[]), unnest($22::text[]), "
-    "unnest($23::text[])";
+    "unnest($23::text[]) RETURNING id, event_type, equipment_reference, "
+    "transport_document_reference, detail), "
+    "sub AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
+    "SELECT 'dcsa-' || s.id || '-' || ins.id, 'subscription:' || s.id, "
+    "'subscription:' || s.id || ':' || coalesce(ins.equipment_reference, "
+    "ins.transport_document_reference, ''), 'dcsa-event', '[' || ins.detail::text || ']' "
+    "FROM ins JOIN subscription s ON s.disabled_at IS NULL "
+    "AND (s.equipment_reference IS NULL OR s.equipment_reference = ins.equipment_reference) "
+    "AND (s.transport_document_reference IS NULL "
+    "OR s.transport_document_reference = ins.transport_document_reference) "
+    "AND (s.event_types IS NULL OR ins.event_type = ANY (s.event_types)) RETURNING 1) "
+    "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM sub LIMIT 1) AS any_sub";
 
 static const char s_insert_decision[] =
     "INSERT INTO decision (equipment_reference, party, msg_id, decision_table, rules, inputs, "
@@ -109,6 +124,14 @@ static const char s_upsert_visit[] =
     "direction = excluded.direction, phase = excluded.phase, route = excluded.route, "
     "sent_route = excluded.sent_route, slot_area = excluded.slot_area, "
     "slot_start = excluded.slot_start, updated_at = now()";
+
+/* Notifications from the rules (status events for the mini-program, slots
+ * for customs), and a NOTIFY for kouan notify. */
+static const char s_insert_outbox[] =
+    "WITH o AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
+    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
+    "unnest($5::text[]) RETURNING 1) "
+    "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM o LIMIT 1) AS any_row";
 
 static const char s_close_visits[] =
     "UPDATE visit SET closed_at = now(), updated_at = now() "
@@ -132,11 +155,11 @@ static const char s_insert_instruction[] =
  * event — what the planner picks when its statistics lag behind a fast-growing
  * table — costs a hundred milliseconds on every batch. */
 static const char s_load_visits[] =
-    "WITH b AS MATERIALIZED (SELECT b.box, b.bill, v.sent_route, v.slot_area, "
+    "WITH b AS MATERIALIZED (SELECT b.box, b.bill, v.sent_route, v.slot_area, v.phase, "
     "(extract(epoch FROM v.slot_start) * 1000)::int8 AS slot_ms, "
     "coalesce(c.since, '-infinity') AS since "
     "FROM unnest($1::text[], $2::text[]) AS b(box, bill) "
-    "LEFT JOIN LATERAL (SELECT v.sent_route, v.slot_area, v.slot_start FROM visit v "
+    "LEFT JOIN LATERAL (SELECT v.sent_route, v.slot_area, v.slot_start, v.phase FROM visit v "
     "WHERE v.equipment_reference = b.box AND v.closed_at IS NULL OFFSET 0) v ON true "
     "LEFT JOIN LATERAL (SELECT max(c.closed_at) + interval '1 microsecond' AS since "
     "FROM visit c WHERE c.equipment_reference = b.box OFFSET 0) c ON true), "
@@ -145,11 +168,13 @@ static const char s_load_visits[] =
     "x.transport_document_reference AS bill FROM event x WHERE x.equipment_reference = b.box "
     "AND x.transport_document_reference IS NOT NULL OFFSET 0) x), "
     "facts AS ("
-    "SELECT b.box, b.sent_route, b.slot_area, b.slot_ms, e.* FROM b CROSS JOIN LATERAL (SELECT * "
+    "SELECT b.box, b.sent_route, b.slot_area, b.slot_ms, b.phase AS visit_phase, e.* "
+    "FROM b CROSS JOIN LATERAL (SELECT * "
     "FROM event e "
     "WHERE e.equipment_reference = b.box AND e.created_at >= b.since OFFSET 0) e "
     "UNION ALL "
-    "SELECT bills.box, NULL, NULL, NULL, e.* FROM bills CROSS JOIN LATERAL (SELECT * FROM event e "
+    "SELECT bills.box, NULL, NULL, NULL, NULL, e.* FROM bills CROSS JOIN LATERAL (SELECT * FROM "
+    "event e "
     "WHERE e.transport_document_reference = bills.bill AND e.equipment_reference IS NULL "
     "AND e.created_at >= bills.since OFFSET 0) e) "
     "SELECT f.box, f.event_type, f.event_code, f.classifier, f.withdrawn, "
@@ -158,7 +183,7 @@ static const char s_load_visits[] =
     "f.message_ref, f.iso_equipment_code, f.transport_document_reference, "
     "f.carrier_booking_reference, f.document_type_code, f.exam_type, f.tax_status, f.entry_id, "
     "f.voyage, f.vessel_imo, f.vessel_name, f.facility_code, f.sent_route, f.slot_area, "
-    "f.slot_ms "
+    "f.slot_ms, f.visit_phase "
     "FROM facts f ORDER BY f.id";
 
 /* The boxes known to travel on these bills. */
@@ -214,6 +239,7 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
                  {"kn_decision", s_insert_decision},
                  {"kn_visit", s_upsert_visit},
                  {"kn_visit_close", s_close_visits},
+                 {"kn_outbox", s_insert_outbox},
                  {"kn_instruction", s_insert_instruction},
                  {"kn_boxes_of_bills", s_boxes_of_bills}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
@@ -500,9 +526,9 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
     return s_encode(p, &g, oids, arena);
 }
 
-/* The rules' rows as four statements' parameters; sent says which to send. */
-static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[4],
-                          bool sent[4])
+/* The rules' rows as five statements' parameters; sent says which to send. */
+static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[5],
+                          bool sent[5])
 {
     static const uint32_t text11[11] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
                                         S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
@@ -517,6 +543,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
     sent[1] = x && x->nvisits;
     sent[2] = x && x->ninstructions;
     sent[3] = nclosed > 0;
+    sent[4] = x && x->noutbox;
     if (sent[0]) {
         if (s_grid(&g, arena, x->ndecisions, 11))
             return KN_ENOMEM;
@@ -572,6 +599,18 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
         if (s_encode(&p[3], &g, text11, arena))
             return KN_ENOMEM;
     }
+    if (sent[4]) {
+        if (s_grid(&g, arena, x->noutbox, 5))
+            return KN_ENOMEM;
+        for (size_t r = 0; r < x->noutbox; r++) {
+            const kn_outbox_row_t *o = &x->outbox[r];
+            const char *v[5] = {o->notification_id, o->endpoint, o->order_key, o->kind, o->body};
+            for (int c = 0; c < 5; c++)
+                s_text(&g, r, (size_t)c, v[c]);
+        }
+        if (s_encode(&p[4], &g, text11, arena))
+            return KN_ENOMEM;
+    }
     return 0;
 }
 
@@ -597,11 +636,11 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
     size_t nevents = 0;
     kn_inbound_t *const *items = self->pending;
     size_t n = self->npending;
-    s_params_t extra[4];
-    bool with[4];
+    s_params_t extra[5];
+    bool with[5];
     /* in this order: a visit is closed after its last update */
-    static const char *const extra_stmt[4] = {"kn_decision", "kn_visit", "kn_instruction",
-                                              "kn_visit_close"};
+    static const char *const extra_stmt[5] = {"kn_decision", "kn_visit", "kn_instruction",
+                                              "kn_visit_close", "kn_outbox"};
     if (s_inbound_params(&inbound, items, n, self->arena) ||
         s_event_params(&events, items, n, self->arena, &nevents) ||
         s_extra_params(self->extra, self->arena, extra, with)) {
@@ -619,7 +658,7 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
                              inbound.lengths, inbound.formats, 0) ||
         (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
                                          events.lengths, events.formats, 0)) ||
-        !s_send_extra(self->conn, extra_stmt, extra, with, 4) || !PQpipelineSync(self->conn)) {
+        !s_send_extra(self->conn, extra_stmt, extra, with, 5) || !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
         return KN_EDB;
     }
@@ -647,7 +686,7 @@ static int s_receive(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC)
             synced = true;
-        else if (st != PGRES_COMMAND_OK && !self->failed) {
+        else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !self->failed) {
             /* A statement's error, or the implicit COMMIT's at the Sync (a
              * deferred constraint, a serialization failure): either way the
              * batch did not commit. */
@@ -982,13 +1021,14 @@ int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char 
         ev->vessel_imo = S_COL(15);
         ev->vessel_name = S_COL(16);
         ev->facility_code = S_COL(17);
-        if (!PQgetisnull(res, row, 18) || !PQgetisnull(res, row, 19))
+        if (!PQgetisnull(res, row, 21)) /* the box's own event: its visit row's values */
             for (size_t b = 0; b < n; b++)
                 if (!strcmp(boxes[b], PQgetvalue(res, row, 0))) {
                     (*states)[b].sent_route = S_COL(18);
                     (*states)[b].slot_area = S_COL(19);
                     if (!PQgetisnull(res, row, 20))
                         (*states)[b].slot_start = atoll(PQgetvalue(res, row, 20));
+                    (*states)[b].phase = S_COL(21);
                 }
 #undef S_COL
     }

@@ -85,6 +85,7 @@ typedef struct {
     const char *sent_route; /* the route of the instruction in force, or NULL */
     const char *slot_area;  /* the inspection slot, or NULL */
     int64_t slot_start;     /* ms since the epoch, -1 when no slot */
+    const char *phase;      /* the phase last written, or NULL */
 } kn_visit_state_t;
 
 typedef struct {
@@ -94,6 +95,11 @@ typedef struct {
     bool sent; /* the broker sends it right after the commit: stored as sent once */
 } kn_instruction_row_t;
 
+/* A notification to deliver (kouan notify), written with the batch. */
+typedef struct {
+    const char *notification_id, *endpoint, *order_key, *kind, *body;
+} kn_outbox_row_t;
+
 typedef struct {
     kn_decision_row_t *decisions;
     size_t ndecisions;
@@ -101,6 +107,8 @@ typedef struct {
     size_t nvisits;
     kn_instruction_row_t *instructions;
     size_t ninstructions;
+    kn_outbox_row_t *outbox;
+    size_t noutbox;
 } kn_store_extra_t;
 
 /* The open visits of boxes[0..n), rebuilt from the database: their events —

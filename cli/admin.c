@@ -20,6 +20,28 @@ const char *kn_cli_config_path(const char *given)
     return env && *env ? env : "/etc/kouan/kouan.conf";
 }
 
+int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t **cfg)
+{
+    char why[1024];
+    *conn = NULL;
+    kn_config_t *loaded = kn_config_new();
+    if (!loaded || kn_config_load(loaded, kn_cli_config_path(path), why, sizeof why) != 0) {
+        fprintf(stderr, "kouan %s: %s\n", cmd, loaded ? why : "out of memory");
+        kn_config_destroy(&loaded);
+        return KN_EXIT_USAGE;
+    }
+    char *conninfo = kn_db_conninfo(loaded);
+    *conn = conninfo ? kn_db_connect(conninfo, why, sizeof why) : NULL;
+    if (!*conn)
+        fprintf(stderr, "kouan %s: %s\n", cmd, conninfo ? why : "out of memory");
+    free(conninfo);
+    if (*conn && cfg)
+        *cfg = loaded;
+    else
+        kn_config_destroy(&loaded);
+    return *conn ? KN_EXIT_OK : KN_EXIT_FAILED;
+}
+
 int kn_cmd_broker(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},

@@ -5,6 +5,10 @@
 #ifndef KN_CLI_H
 #define KN_CLI_H
 
+#include "config.h"
+
+#include <libpq-fe.h>
+
 /* Exit statuses shared by the subcommands. */
 enum {
     KN_EXIT_OK = 0,      /* done; for send: every message accepted */
@@ -16,13 +20,25 @@ enum {
 /* The configuration file named by -c, $KOUAN_CONF, or the default. */
 const char *kn_cli_config_path(const char *given);
 
+/* Load the configuration (path as for kn_cli_config_path) and connect to its
+ * database: *conn (PQfinish it), and the configuration in *cfg when cfg is not
+ * NULL (kn_config_destroy it).  Returns KN_EXIT_OK, or after printing "kouan
+ * CMD: reason" on stderr KN_EXIT_USAGE (the configuration) or KN_EXIT_FAILED
+ * (the database). */
+int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t **cfg);
+
 int kn_cmd_broker(int argc, char **argv);
+int kn_cmd_cert(int argc, char **argv);
 int kn_cmd_db(int argc, char **argv);
 int kn_cmd_keygen(int argc, char **argv);
+int kn_cmd_notify(int argc, char **argv);
+int kn_cmd_outbox(int argc, char **argv);
 int kn_cmd_parse(int argc, char **argv);
 int kn_cmd_recv(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);
+int kn_cmd_sink(int argc, char **argv);
+int kn_cmd_subscription(int argc, char **argv);
 int kn_cmd_why(int argc, char **argv);
 
 #endif

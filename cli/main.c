@@ -15,20 +15,25 @@ static const struct {
     const char *summary;
 } s_commands[] = {
     {"broker", kn_cmd_broker, "run the broker (-t: check the configuration and exit)"},
+    {"cert", kn_cmd_cert, "certificates of origin by EMS: request | deposit | pickup | show"},
     {"db", kn_cmd_db, "private PostgreSQL and schema: start | stop | status | migrate | conninfo"},
     {"keygen", kn_cmd_keygen, "write a CURVE keypair: NAME.pub and NAME.key (0600)"},
+    {"notify", kn_cmd_notify, "deliver the outbox: mini-program, SMS, EMS, DCSA subscribers"},
+    {"outbox", kn_cmd_outbox, "notifications: list | show ID | replay ID..."},
     {"parse", kn_cmd_parse, "what a party's file yields: one JSON event per line, or the error"},
     {"recv", kn_cmd_recv, "receive instructions as a party into a directory, acknowledging each"},
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
     {"why", kn_cmd_why, "the decisions taken for a container, in plain words"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
+    {"sink", kn_cmd_sink, "a local HTTP server playing mini-program backend, EMS, SMS gateway"},
+    {"subscription", kn_cmd_subscription, "DCSA event subscriptions: add | list | remove ID"},
 };
 
 static void s_usage(FILE *out)
 {
     fprintf(out, "usage: kouan COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", s_commands[i].name, s_commands[i].summary);
+        fprintf(out, "  %-12s %s\n", s_commands[i].name, s_commands[i].summary);
     fprintf(out, "\n'kouan COMMAND --help' for a command's options.\n"
                  "The configuration file is -c FILE, else $KOUAN_CONF, else "
                  "/etc/kouan/kouan.conf.\n");

@@ -61,21 +61,10 @@ int kn_cmd_why(int argc, char **argv)
         return KN_EXIT_USAGE;
     }
     const char *box = argv[optind];
-    char why[1024];
-    kn_config_t *cfg = kn_config_new();
-    if (!cfg || kn_config_load(cfg, kn_cli_config_path(path), why, sizeof why) != 0) {
-        fprintf(stderr, "kouan why: %s\n", cfg ? why : "out of memory");
-        kn_config_destroy(&cfg);
-        return KN_EXIT_USAGE;
-    }
-    char *conninfo = kn_db_conninfo(cfg);
-    PGconn *conn = conninfo ? kn_db_connect(conninfo, why, sizeof why) : NULL;
-    free(conninfo);
-    kn_config_destroy(&cfg);
-    if (!conn) {
-        fprintf(stderr, "kouan why: %s\n", why);
-        return KN_EXIT_FAILED;
-    }
+    PGconn *conn;
+    int opened = kn_cli_connect(path, "why", &conn, NULL);
+    if (opened != KN_EXIT_OK)
+        return opened;
     int rc = KN_EXIT_OK;
     const char *params[1] = {box};
     PGresult *visits = PQexecParams(conn, s_visits, 1, NULL, params, NULL, NULL, 0);

@@ -306,3 +306,86 @@ char *kn_ems_form(const kn_ems_request_t *req, kn_arena_t *arena, kn_error_t *er
     assert((size_t)(p - body) < total);
     return body;
 }
+
+/* application/x-www-form-urlencoded text of n bytes as a NUL-terminated
+ * string in arena: '+' is a space, %XX a byte.  NULL on a bad escape, a NUL
+ * byte (KN_EPARSE) or no memory, with err filled. */
+static char *s_form_unescape(const char *s, size_t n, kn_arena_t *arena, kn_error_t *err)
+{
+    char *out = kn_arena_alloc(arena, n + 1);
+    if (!out) {
+        kn_error_set(err, KN_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = i + 2 < n ? s_hex_value((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? s_hex_value((unsigned char)s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                kn_error_set(err, KN_EPARSE, NULL, "bad percent-encoding at byte %zu", i);
+                return NULL;
+            }
+            c = (unsigned char)(hi << 4 | lo);
+            i += 2;
+        }
+        if (c == '\0') {
+            kn_error_set(err, KN_EPARSE, NULL, "a NUL byte in a field");
+            return NULL;
+        }
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int kn_ems_form_read(const char *body, size_t len, kn_ems_request_t *req, kn_arena_t *arena,
+                     kn_error_t *err)
+{
+    assert(body && req && arena);
+    memset(req, 0, sizeof *req);
+    const struct {
+        const char *name;
+        const char **value;
+    } fields[] = {
+        {"apiCode", &req->api_code},
+        {"senderNo", &req->sender_no},
+        {"authorization", &req->authorization},
+        {"msgType", &req->msg_type},
+        {"timeStamp", &req->time_stamp},
+        {"version", &req->version},
+        {"logitcsInterface", &req->logitcs_interface},
+        {"userCode", &req->user_code},
+    };
+    size_t pos = 0;
+    while (pos < len) {
+        const char *pair = body + pos;
+        const char *amp = memchr(pair, '&', len - pos);
+        size_t plen = amp ? (size_t)(amp - pair) : len - pos;
+        pos += plen + 1;
+        if (plen == 0)
+            continue;
+        const char *eq = memchr(pair, '=', plen);
+        size_t klen = eq ? (size_t)(eq - pair) : plen;
+        const char *key = s_form_unescape(pair, klen, arena, err);
+        if (!key)
+            return err->code;
+        const char *value = eq ? s_form_unescape(eq + 1, plen - klen - 1, arena, err) : "";
+        if (!value) {
+            char inner[sizeof err->message];
+            snprintf(inner, sizeof inner, "%s", err->message);
+            return kn_error_set(err, err->code, key, "field %.64s: %s", key, inner);
+        }
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            if (strcmp(key, fields[f].name) != 0)
+                continue;
+            if (*fields[f].value)
+                return kn_error_set(err, KN_EPARSE, key, "field %s appears twice", key);
+            *fields[f].value = value;
+        }
+    }
+    return 0;
+}

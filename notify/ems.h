@@ -100,4 +100,12 @@ int kn_ems_timestamp(int64_t unix_s, char out[KN_EMS_TIMESTAMP_LEN]);
  * missing, KN_ETOOBIG, KN_ENOMEM. */
 char *kn_ems_form(const kn_ems_request_t *req, kn_arena_t *arena, kn_error_t *err);
 
+/* The inverse, for what EMS sends us and for the test sink: the fields of a
+ * form body of len bytes (any order; unknown fields ignored) into req, each
+ * NULL when absent, decoded into arena.  Whether required fields are there is
+ * the caller's to check.  Returns 0, or KN_EPARSE (a bad %XX escape, a NUL
+ * byte, a field given twice) / KN_ENOMEM with err filled. */
+int kn_ems_form_read(const char *body, size_t len, kn_ems_request_t *req, kn_arena_t *arena,
+                     kn_error_t *err);
+
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libzmq3-dev libpq-dev postgresql libxml2-dev libssl-dev libinih-dev check
-    clang-format
+    clang-format curl libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
 )
 
 missing=()

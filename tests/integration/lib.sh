@@ -12,12 +12,18 @@ CONF=$WORK/kouan.conf
 BROKER_PID=
 FAILED=0
 
+KN_PIDS=()   # other daemons a test starts (kouan sink, kouan notify): killed at exit
+
 kn_cleanup() {
     local rc=$?
     [ -n "$BROKER_PID" ] && kill -9 "$BROKER_PID" 2>/dev/null || true
+    for pid in "${KN_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     "$KOUAN" db -c "$CONF" stop >/dev/null 2>&1 || true
     if [ $rc -ne 0 ] || [ $FAILED -ne 0 ]; then
         echo "--- broker log (last 40 lines)"; tail -n 40 "$WORK"/broker*.log 2>/dev/null || true
+        for log in "$WORK"/notify*.log "$WORK"/sink*.log; do
+            [ -f "$log" ] && { echo "--- $(basename "$log") (last 30 lines)"; tail -n 30 "$log"; }
+        done
         echo "--- work directory kept: $WORK"
     else
         rm -rf "$WORK"
@@ -113,3 +119,43 @@ kn_send() { "$KOUAN" send -c "$CONF" "$@"; }
 
 # The message id kouan send gives a file: its content hash.
 kn_msg_id() { sha256sum "$1" | cut -c1-32; }
+
+# The outside receivers' secrets (as the parties would issue them) and a
+# running kouan sink that checks with them; SINK is its base URL.  The
+# [notify] section names the secret files; a test adds its own options in a
+# second [notify] section.
+kn_sink_start() { # [stall_ms]
+    printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$WORK/miniprogram.secret"
+    printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$WORK/sms.secret"
+    head -c 16 /dev/urandom | base64 > "$WORK/ems.key"
+    head -c 32 /dev/urandom | base64 > "$WORK/dcsa.secret"
+    chmod 600 "$WORK"/*.secret "$WORK/ems.key"
+    cat >> "$CONF" <<CONF
+
+[sink]
+listen = 127.0.0.1:0
+record_file = sink.jsonl
+dcsa_secret_file = dcsa.secret
+stall_ms = ${1:-3000}
+
+[notify]
+miniprogram_secret_file = miniprogram.secret
+sms_secret_file = sms.secret
+ems_key_file = ems.key
+CONF
+    "$KOUAN" sink -c "$CONF" > "$WORK/sink.out" 2> "$WORK/sink.log" &
+    SINK_PID=$!
+    KN_PIDS+=("$SINK_PID")
+    for _ in $(seq 1 200); do
+        [ -s "$WORK/sink.out" ] && break
+        kill -0 "$SINK_PID" 2>/dev/null || fail "kouan sink exited at start"
+        sleep 0.05
+    done
+    local first
+    first=$(head -n 1 "$WORK/sink.out")
+    PORT=$(echo "$first" | sed -n 's/^sink listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p')
+    if [ -z "$PORT" ] || [ "$PORT" = 0 ]; then
+        fail "first line is not 'sink listening on 127.0.0.1:PORT': '$first'"
+    fi
+    SINK=http://127.0.0.1:$PORT
+}

@@ -34,8 +34,17 @@ for box in COSU6123451 CSNU7041125 OOLU8890211; do
     route=$(sed -n 's:.*<ROUTE>\(.*\)</ROUTE>.*:\1:p' "$last")
     assert_contains "$expected" "$box=$route" "$box: the terminal's latest instruction says $route"
 done
+# customs is told the inspection slot over its own connection
+mkdir -p "$WORK/customs-in"
+timeout 30 "$KOUAN" recv -c "$CONF" -k "$WORK/customs.key" --idle 3 "$WORK/customs-in" >/dev/null
+# (planned at 08:00 before the vessel came, moved to 09:00 when the box was
+# discharged at 08:19: two slots, two messages)
+assert_eq "2" "$(ls "$WORK/customs-in" | wc -l)" "customs gets a message per slot given"
+last=$(ls "$WORK"/customs-in/KN-OOLU8890211-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+assert_contains "$(cat "$last")" "<SLOT_START>2026-11-22T09:00:00+08:00</SLOT_START>" "customs is told the slot"
+assert_contains "$(cat "$last")" "<RECEIVER>customs-3701</RECEIVER>" "addressed to customs"
 assert_eq "$(kn_psql "select count(*) from instruction")" "$(kn_psql "select count(*) from instruction where acked_at is not null")" "every instruction acknowledged"
-assert_eq "$(kn_psql "select count(*) from decision where action = 'SEND'")" "$(kn_psql "select count(*) from instruction")" "one instruction per SEND decision"
+assert_eq "$(kn_psql "select count(*) from decision where action = 'SEND'")" "$(kn_psql "select count(*) from instruction where party = 'xhct'")" "one instruction to the terminal per SEND decision"
 assert_contains "$(kn_psql "select rules || ' ' || inputs::text from decision where equipment_reference = 'CSNU7041125' order by id desc limit 1")" \
     'imp_scan {"direction":"import","declaredBeforeArrival":true,"customsInstruction":"inspect","examType":"scan"' "the decision says which rule fired and what it was given"
 assert_eq "SCAN_LANE" "$(kn_psql "select route from instruction where equipment_reference = 'CSNU7041125' order by id desc limit 1")" "instruction rows carry the route"

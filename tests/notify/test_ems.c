@@ -416,6 +416,44 @@ START_TEST(form_refuses_missing_fields)
 }
 END_TEST
 
+/* what kn_ems_form writes, kn_ems_form_read reads back; broken forms refused */
+START_TEST(form_reads_back)
+{
+    kn_ems_request_t out = {
+        .api_code = "020003",
+        .sender_no = "1100012345678",
+        .authorization = "a b&c=d",
+        .time_stamp = "2021-02-25 23:02:10",
+        .logitcs_interface = "|$4|AAAA+/==",
+        .user_code = "厦门",
+    };
+    kn_error_t err = {0};
+    char *form = kn_ems_form(&out, s_arena, &err);
+    ck_assert_ptr_nonnull(form);
+    kn_ems_request_t in;
+    ck_assert_int_eq(kn_ems_form_read(form, strlen(form), &in, s_arena, &err), 0);
+    ck_assert_str_eq(in.api_code, out.api_code);
+    ck_assert_str_eq(in.authorization, "a b&c=d");
+    ck_assert_str_eq(in.time_stamp, out.time_stamp);
+    ck_assert_str_eq(in.logitcs_interface, out.logitcs_interface);
+    ck_assert_str_eq(in.user_code, "厦门");
+    ck_assert_str_eq(in.msg_type, "0");
+    /* absent fields stay NULL, unknown ones are ignored */
+    const char *some = "apiCode=040001&other=1";
+    ck_assert_int_eq(kn_ems_form_read(some, strlen(some), &in, s_arena, &err), 0);
+    ck_assert_str_eq(in.api_code, "040001");
+    ck_assert_ptr_null(in.logitcs_interface);
+    static const char *const bad[] = {"apiCode=1&apiCode=2", "apiCode=%4", "apiCode=%zz",
+                                      "apiCode=a%00b"};
+    static const char *const why[] = {"appears twice", "bad percent-encoding",
+                                      "bad percent-encoding", "NUL byte"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(kn_ems_form_read(bad[i], strlen(bad[i]), &in, s_arena, &err), KN_EPARSE);
+        ck_assert_msg(strstr(err.message, why[i]), "%s: %s", bad[i], err.message);
+    }
+}
+END_TEST
+
 Suite *kn_test_ems_suite(void)
 {
     Suite *s = suite_create("ems");
@@ -438,6 +476,7 @@ Suite *kn_test_ems_suite(void)
     tcase_add_test(form, form_encodes_every_field);
     tcase_add_test(form, form_carries_a_real_envelope);
     tcase_add_test(form, form_refuses_missing_fields);
+    tcase_add_test(form, form_reads_back);
     suite_add_tcase(s, form);
     return s;
 }
