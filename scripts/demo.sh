@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The demo: a private PostgreSQL, the broker, and the shared sample messages
-# sent through the real wire protocol (CURVE) by the parties that would send
-# them; then what was stored and what was refused, with the reasons.
+# The demo: a private PostgreSQL, the broker, kouan notify and kouan sink (as
+# the agents' mini-program backend, the SMS gateway and EMS), and the shared
+# sample messages sent through the real wire protocol (CURVE) by the parties
+# that would send them; then what was stored and refused, with the reasons,
+# where each box goes and why, what the agents were told, and a certificate of
+# origin mailed by EMS.
 # Everything runs in a temporary directory and is shut down at the end.
 set -euo pipefail
 
@@ -15,9 +18,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/kouan-demo-XXXXXX")
 chmod 755 "$WORK"
 CONF=$WORK/kouan.conf
 BROKER_PID=
+NOTIFY_PID=
+SINK_PID=
 
 cleanup() {
-    [ -n "$BROKER_PID" ] && kill -TERM "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
+    for pid in $NOTIFY_PID $SINK_PID $BROKER_PID; do
+        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    done
     "$KOUAN" db -c "$CONF" stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
@@ -58,12 +65,37 @@ public_key_file = customs-3701.pub
 role = tax
 format = tax-xml
 public_key_file = xmtax.pub
+
+# kouan sink plays the mini-program backend, the SMS gateway and EMS
+[sink]
+listen = 127.0.0.1:0
+record_file = sink.jsonl
+
+[notify]
+miniprogram_secret_file = miniprogram.secret
+sms_secret_file = sms.secret
+ems_key_file = ems.key
+ems_sender_no = 1100000000001
+ems_authorization = demo
 CONF
+printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$WORK/miniprogram.secret"
+printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$WORK/sms.secret"
+head -c 16 /dev/urandom | base64 > "$WORK/ems.key"
+chmod 600 "$WORK"/*.secret "$WORK/ems.key"
 "$KOUAN" broker -t -c "$CONF"
 
 step "private PostgreSQL"
 "$KOUAN" db -c "$CONF" start
 "$KOUAN" db -c "$CONF" migrate
+
+step "kouan sink: the mini-program backend, the SMS gateway and EMS, on loopback"
+"$KOUAN" sink -c "$CONF" > "$WORK/sink.out" 2> "$WORK/sink.log" &
+SINK_PID=$!
+for _ in $(seq 1 200); do [ -s "$WORK/sink.out" ] && break; sleep 0.05; done
+cat "$WORK/sink.out"
+SINK=http://$(sed -n 's/^sink listening on //p' "$WORK/sink.out")
+printf '\n[notify]\nminiprogram_url = %s/miniprogram\nsms_url = %s/sms\nems_url = %s/ems\n' \
+    "$SINK" "$SINK" "$SINK" >> "$CONF"
 
 step "broker"
 "$KOUAN" broker -c "$CONF" 2> "$WORK/broker.log" &
@@ -71,6 +103,9 @@ BROKER_PID=$!
 for _ in $(seq 1 200); do grep -q "database connected" "$WORK/broker.log" && break; sleep 0.05; done
 grep -q "database connected" "$WORK/broker.log" || { cat "$WORK/broker.log"; exit 1; }
 echo "broker $BROKER_PID listening on ipc://$WORK/broker.sock"
+"$KOUAN" notify -c "$CONF" 2> "$WORK/notify.log" &
+NOTIFY_PID=$!
+echo "kouan notify $NOTIFY_PID delivering the outbox"
 
 # Each party sends its own files (and the bad ones of its kind) from a spool.
 send_as() { # party key-name files...
@@ -123,10 +158,34 @@ done
 step "kouan why OOLU8890211 — what an officer asks"
 "$KOUAN" why -c "$CONF" OOLU8890211
 
+pending() { psql "$("$KOUAN" db -c "$CONF" conninfo)" -XAtq -c "select count(*) from outbox where status = 'pending'"; }
+wait_outbox() { for _ in $(seq 1 100); do [ "$(pending)" = 0 ] && return; sleep 0.1; done; }
+wait_outbox
+step "what the agents' mini-program was told (signed webhooks, verified by the sink)"
+psql "$("$KOUAN" db -c "$CONF" conninfo)" -X -P pager=off -c "
+    SELECT body::json->>'equipmentReference' AS box, o.status, o.attempts,
+           body::json->'statusLine'->>'zh' AS 状态, body::json->'statusLine'->>'en' AS status_line
+    FROM outbox o WHERE kind = 'status' ORDER BY id"
+
+step "a certificate of origin mailed by EMS"
+"$KOUAN" cert -c "$CONF" request CO2026-0001 --agent 3702ABCD --phone 13800001234 --name 张三 \
+    --prov 福建省 --city 厦门市 --county 思明区 --address "鹭江道 1 号"
+"$KOUAN" cert -c "$CONF" deposit CO2026-0001 --locker A3 --compartment 12
+wait_outbox
+CODE=$(sed -n 's/.*取件码\([0-9]\{6\}\).*/\1/p' "$WORK/sink.jsonl" | tail -n 1)
+echo "(the agent reads the code on the phone: $CODE)"
+"$KOUAN" cert -c "$CONF" pickup CO2026-0001 "$CODE"
+wait_outbox
+"$KOUAN" cert -c "$CONF" show CO2026-0001
+echo "kouan sink received: $(curl -fsS "$SINK/_sink/stats")"
+
 step "the diversion rules an officer would check before deploying them"
 "$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5
 
 step "shutting down"
+kill -TERM "$NOTIFY_PID" "$SINK_PID"
+wait "$NOTIFY_PID" "$SINK_PID" || true
+NOTIFY_PID= SINK_PID=
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID" || true
 BROKER_PID=
