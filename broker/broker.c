@@ -825,7 +825,7 @@ static void s_finish(kn_broker_t *self, bool wait)
     if (rc == KN_EINVAL) {
         kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", b->nitems, why);
         /* what the rules decided for it is not written: decide again later */
-        kn_divert_forget(self->divert, b->items, b->nitems);
+        kn_divert_forget(self->divert, b->items, b->nitems, &b->extra);
         rc = s_write_each(self, b);
     }
     if (rc != 0) {

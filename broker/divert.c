@@ -148,9 +148,12 @@ static bool s_box_ok(const char *box)
     return box && *box && strlen(box) <= S_BOX_MAX;
 }
 
-void kn_divert_forget(kn_divert_t *self, const kn_inbound_t *items, size_t n)
+void kn_divert_forget(kn_divert_t *self, const kn_inbound_t *items, size_t n,
+                      const kn_store_extra_t *extra)
 {
     self->slots_ready = false;
+    for (size_t i = 0; extra && i < extra->nvisits; i++)
+        s_remove(self, extra->visits[i].box);
     for (size_t i = 0; i < n; i++)
         if (items[i].event_list)
             for (const kn_event_t *ev = items[i].event_list->head; ev; ev = ev->next)
@@ -702,7 +705,7 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             s_remove(self, touched[i].box);
     return 0;
 nomem:
-    kn_divert_forget(self, items, n);
+    kn_divert_forget(self, items, n, extra);
     snprintf(errbuf, errsize, "out of memory");
     return KN_ENOMEM;
 }

@@ -33,9 +33,12 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                     const kn_config_t *cfg, kn_inbound_t *items, size_t n, kn_arena_t *arena,
                     kn_store_extra_t *extra, char *errbuf, size_t errsize);
 
-/* Forget the cached visits of the boxes in items: what was decided for them
- * did not commit as computed; they are rebuilt from the database next time. */
-void kn_divert_forget(kn_divert_t *self, const kn_inbound_t *items, size_t n);
+/* Forget the cached visits of the boxes in items and of every box extra has a
+ * visit row for (boxes reached through a bill too): what was decided for them
+ * did not commit as computed; they are rebuilt from the database next time.
+ * extra may be NULL. */
+void kn_divert_forget(kn_divert_t *self, const kn_inbound_t *items, size_t n,
+                      const kn_store_extra_t *extra);
 
 /* Visits held in memory. */
 size_t kn_divert_cached(const kn_divert_t *self);

@@ -12,7 +12,10 @@
  * Each step is one transaction: the certificate's row, a line of its history
  * and the outbox rows it causes (SMS, EMS order, status events for the agent),
  * with a NOTIFY for kouan notify.  The code itself is never stored or printed:
- * only a salted SHA-256 of it; it reaches the agent by SMS alone.
+ * only HMAC-SHA256(key, salt || code) with the key in [certificate]
+ * code_key_file, outside the database (a plain hash of six digits is undone
+ * in a million tries); it reaches the agent by SMS alone, and the agent's
+ * entry is read from standard input, never from the command line.
  */
 #include "cli.h"
 #include "ems.h"
@@ -23,6 +26,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,22 +42,52 @@ static int s_usage(FILE *out, int rc)
                  "          --county X --address STREET     the agent asks for mailing\n"
                  "  deposit NO --locker L --compartment C    the officer deposits it: pickup\n"
                  "                                           code by SMS to the agent\n"
-                 "  pickup NO CODE                           the agent's code: EMS order if right\n"
+                 "  pickup NO < CODE                         the agent's code (standard input):\n"
+                 "                                           EMS order if right\n"
                  "  ems-push FILE                            an EMS status push (form body)\n"
                  "  show NO                                  the certificate and its history\n");
     return rc;
 }
 
-/* hex SHA-256 of salt and code, into out[65] */
-static int s_code_hash(const char *salt, const char *code, char out[65])
+#define S_KEY_MIN 16
+#define S_KEY_MAX 64
+
+/* The code key: [certificate] code_key_file, 16 to 64 bytes. */
+typedef struct {
+    unsigned char bytes[S_KEY_MAX];
+    size_t len;
+} s_key_t;
+
+static int s_read_key(const kn_config_t *cfg, s_key_t *key)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
+    const char *path = kn_config_str(cfg, "certificate", "code_key_file");
+    FILE *f = fopen(path, "rb");
+    key->len = f ? fread(key->bytes, 1, sizeof key->bytes, f) : 0;
+    bool more = f && fgetc(f) != EOF;
+    if (f)
+        fclose(f);
+    if (key->len >= S_KEY_MIN && !more)
+        return 0;
+    fprintf(stderr,
+            "kouan cert: [certificate] code_key_file %s: %s (create it once with: head -c 32 "
+            "/dev/urandom > %s; chmod 600 %s)\n",
+            path, !f ? "cannot be read" : "must hold 16 to 64 bytes", path, path);
+    OPENSSL_cleanse(key, sizeof *key);
+    return KN_ECONFIG;
+}
+
+/* hex HMAC-SHA256 under key of salt and code, into out[65] */
+static int s_code_hash(const s_key_t *key, const char *salt, const char *code, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE], msg[64];
     unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-              EVP_DigestUpdate(ctx, salt, strlen(salt)) &&
-              EVP_DigestUpdate(ctx, code, strlen(code)) && EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
+    size_t slen = strlen(salt), clen = strlen(code);
+    if (slen + clen > sizeof msg)
+        return KN_EINVAL;
+    memcpy(msg, salt, slen);
+    memcpy(msg + slen, code, clen);
+    bool ok = HMAC(EVP_sha256(), key->bytes, (int)key->len, msg, slen + clen, md, &len) != NULL;
+    OPENSSL_cleanse(msg, sizeof msg);
     if (!ok)
         return KN_ENOMEM;
     for (unsigned i = 0; i < len; i++)
@@ -214,7 +248,8 @@ static int s_request(PGconn *conn, const kn_config_t *cfg, int argc, char **argv
     return rc;
 }
 
-static int s_deposit(PGconn *conn, const kn_config_t *cfg, int argc, char **argv)
+static int s_deposit(PGconn *conn, const kn_config_t *cfg, const s_key_t *ckey, int argc,
+                     char **argv)
 {
     static const struct option opts[] = {{"locker", required_argument, NULL, 'l'},
                                          {"compartment", required_argument, NULL, 'm'},
@@ -234,7 +269,7 @@ static int s_deposit(PGconn *conn, const kn_config_t *cfg, int argc, char **argv
         return s_usage(stderr, KN_EXIT_USAGE);
     const char *no = argv[optind];
     char code[S_CODE_DIGITS + 1], salt[33], hash[65], ttl[32];
-    if (s_new_code(code) || s_new_salt(salt) || s_code_hash(salt, code, hash)) {
+    if (s_new_code(code) || s_new_salt(salt) || s_code_hash(ckey, salt, code, hash)) {
         fprintf(stderr, "kouan cert deposit: no random numbers or digest from libcrypto\n");
         return KN_EXIT_FAILED;
     }
@@ -283,7 +318,15 @@ static int s_deposit(PGconn *conn, const kn_config_t *cfg, int argc, char **argv
     snprintf(key, sizeof key, "sms:cert:%s", no);
     const char *o[5] = {nid, "sms", key, "pickup-code", body ? body : ""};
     const char *h[3] = {id, "deposited", detail};
-    ok = ok && body && s_exec(conn, s_outbox, 5, o, NULL) && s_exec(conn, s_history, 3, h, NULL) &&
+    /* the code of an earlier deposit is void: its SMS, if still waiting, is not sent */
+    const char *k[1] = {key};
+    ok = ok && body &&
+         s_exec(conn,
+                "UPDATE outbox SET status = 'cancelled', last_error = 'a new code replaced it', "
+                "body = regexp_replace(body, '取件码[0-9]+', '取件码******', 'g') "
+                "WHERE order_key = $1 AND kind = 'pickup-code' AND status = 'pending'",
+                1, k, NULL) &&
+         s_exec(conn, s_outbox, 5, o, NULL) && s_exec(conn, s_history, 3, h, NULL) &&
          s_tell_agent(conn, cfg, no, "deposited", "证书已存入自助柜，取件码已短信发送",
                       "Certificate deposited; pickup code sent by SMS");
     if (body)
@@ -320,11 +363,30 @@ static char *s_ems_order(const kn_config_t *cfg, PGresult *c, const char *order_
 #undef S_SENDER
 }
 
-static int s_pickup(PGconn *conn, const kn_config_t *cfg, int argc, char **argv)
+/* The agent's entry: one line on standard input. */
+static bool s_read_code(char code[16])
 {
-    if (argc != 3)
+    if (!fgets(code, 16, stdin))
+        return false;
+    code[strcspn(code, "\r\n")] = '\0';
+    return true;
+}
+
+static int s_pickup(PGconn *conn, const kn_config_t *cfg, const s_key_t *ckey, int argc,
+                    char **argv)
+{
+    if (argc != 2) {
+        if (argc == 3)
+            fprintf(stderr, "kouan cert pickup: the code is read from standard input, not the "
+                            "command line (where other users of the machine can see it)\n");
         return s_usage(stderr, KN_EXIT_USAGE);
-    const char *no = argv[1], *code = argv[2];
+    }
+    const char *no = argv[1];
+    char code[16];
+    if (!s_read_code(code)) {
+        fprintf(stderr, "kouan cert pickup: no code on standard input\n");
+        return KN_EXIT_USAGE;
+    }
     const char *v[1] = {no};
     PGresult *c = NULL;
     /* the row locked: two tries at once are counted one after the other */
@@ -364,7 +426,8 @@ static int s_pickup(PGconn *conn, const kn_config_t *cfg, int argc, char **argv)
         return s_commit(conn, true) == KN_EXIT_OK ? KN_EXIT_REFUSED : KN_EXIT_FAILED;
     }
     char hash[65];
-    bool right = strlen(code) == S_CODE_DIGITS && !s_code_hash(PQgetvalue(c, 0, 11), code, hash) &&
+    bool right = strlen(code) == S_CODE_DIGITS &&
+                 !s_code_hash(ckey, PQgetvalue(c, 0, 11), code, hash) &&
                  CRYPTO_memcmp(hash, PQgetvalue(c, 0, 10), 64) == 0;
     const char *id[1] = {PQgetvalue(c, 0, 0)};
     bool ok;
@@ -468,12 +531,18 @@ static int s_ems_push(PGconn *conn, const kn_config_t *cfg, int argc, char **arg
     /* EMS operation codes (as integrations document them): 203 accepted at
      * the post office, 704 delivered; anything else is on its way */
     const char *status = !strcmp(op, "704") ? "delivered" : "in_transit";
-    const char *v[2] = {waybill, status};
+    /* found by the waybill, or by our order number when EMS's answer to the
+     * order was lost; a late push never takes a delivered one back */
+    const char *order_no = json_string_value(json_object_get(push, "logisticsOrderNo"));
+    const char *v[3] = {waybill, status, order_no};
     PGresult *res = NULL;
-    bool ok = s_begin(conn) && s_exec(conn,
-                                      "UPDATE certificate SET status = $2, updated_at = now() "
-                                      "WHERE ems_waybill_no = $1 RETURNING id, certificate_no",
-                                      2, v, &res);
+    bool ok = s_begin(conn) &&
+              s_exec(conn,
+                     "UPDATE certificate SET status = CASE WHEN status = 'delivered' THEN status "
+                     "ELSE $2 END, ems_waybill_no = $1, updated_at = now() "
+                     "WHERE ems_waybill_no = $1 OR (ems_waybill_no IS NULL AND ems_order_no = $3) "
+                     "RETURNING id, certificate_no",
+                     3, v, &res);
     if (ok && PQntuples(res) == 0) {
         fprintf(stderr, "kouan cert ems-push: no certificate travels as waybill %s\n", waybill);
         PQclear(res);
@@ -571,11 +640,19 @@ int kn_cmd_cert(int argc, char **argv)
         return opened;
     int n = argc - first;
     char **args = argv + first;
+    s_key_t ckey = {0};
+    bool keyed = !strcmp(cmd, "deposit") || !strcmp(cmd, "pickup");
+    if (keyed && s_read_key(cfg, &ckey)) {
+        PQfinish(conn);
+        kn_config_destroy(&cfg);
+        return KN_EXIT_USAGE;
+    }
     int rc = !strcmp(cmd, "request")    ? s_request(conn, cfg, n, args)
-             : !strcmp(cmd, "deposit")  ? s_deposit(conn, cfg, n, args)
-             : !strcmp(cmd, "pickup")   ? s_pickup(conn, cfg, n, args)
+             : !strcmp(cmd, "deposit")  ? s_deposit(conn, cfg, &ckey, n, args)
+             : !strcmp(cmd, "pickup")   ? s_pickup(conn, cfg, &ckey, n, args)
              : !strcmp(cmd, "ems-push") ? s_ems_push(conn, cfg, n, args)
                                         : s_show(conn, n, args);
+    OPENSSL_cleanse(&ckey, sizeof ckey);
     PQfinish(conn);
     kn_config_destroy(&cfg);
     return rc;

@@ -93,6 +93,8 @@ static const kn_option_t s_options[] = {
      "how long a pickup code is valid"},
     {"certificate", "code_attempts", KN_OPT_INT, "5", 1, 100, NULL, true,
      "wrong codes accepted before the code is locked"},
+    {"certificate", "code_key_file", KN_OPT_PATH, "certificate.key", 0, 0, NULL, true,
+     "16 to 64 random bytes keying the pickup codes' HMAC (head -c 32 /dev/urandom), mode 0600"},
     {"certificate", "sender_name", KN_OPT_STRING, "海关签证窗口", 0, 0, NULL, true,
      "who mails the certificates (the EMS order's sender)"},
     {"certificate", "sender_mobile", KN_OPT_STRING, "05925000000", 0, 0, NULL, true,

@@ -96,26 +96,37 @@ static const char s_due_sql[] =
 static const char s_attempt_sql[] =
     "INSERT INTO delivery_attempt (outbox_id, attempt, worker, started_at, duration_ms,"
     " http_status, error, retry_after_s)"
-    " VALUES ($1, $2, $3, to_timestamp($4::double precision), $5, $6, $7, $8)";
+    " SELECT $1, $2, $3, to_timestamp($4::double precision), $5, $6,"
+    " CASE WHEN o.kind = 'pickup-code' THEN regexp_replace($7, '[0-9]{4,}', '****', 'g')"
+    " ELSE $7 END, $8 FROM outbox o WHERE o.id = $1";
 
 /* The row is settled only while it is still this try's: pending with the
  * attempts this claim gave it.  An operator's replay, or another worker that
  * claimed it after the lease ran out, makes it someone else's. */
 #define S_MINE " WHERE id = $1 AND status = 'pending' AND attempts = $2"
 
-/* A pickup code is kept only until the SMS gateway has it: then the row
- * keeps the message with the code masked (the certificate holds its hash). */
+/* A pickup code is kept only while it may still be sent: once the row is
+ * settled (delivered, dead, cancelled) its message keeps the code masked (the
+ * certificate holds only its hash; a new deposit makes a new code).  Error
+ * text of its tries is masked always: a gateway may echo the message. */
+#define S_MASKED_BODY                                                                              \
+    " body = CASE WHEN kind = 'pickup-code'"                                                       \
+    " THEN regexp_replace(body, '取件码[0-9]+', '取件码******', 'g') ELSE body END"
+#define S_MASKED_ERROR                                                                             \
+    " last_error = CASE WHEN kind = 'pickup-code'"                                                 \
+    " THEN regexp_replace($3, '[0-9]{4,}', '****', 'g') ELSE $3 END"
 static const char s_delivered_sql[] =
     "UPDATE outbox SET status = 'delivered', delivered_at = now(), leased_until = NULL,"
-    " last_error = NULL, body = CASE WHEN kind = 'pickup-code'"
-    " THEN regexp_replace(body, '取件码[0-9]+', '取件码******', 'g') ELSE body END" S_MINE;
+    " last_error = NULL," S_MASKED_BODY S_MINE;
 static const char s_retry_sql[] =
-    "UPDATE outbox SET leased_until = NULL, last_error = $3,"
+    "UPDATE outbox SET leased_until = NULL," S_MASKED_ERROR ","
     " next_attempt_at = now() + $4::bigint * interval '1 millisecond'" S_MINE;
 static const char s_dead_sql[] =
-    "UPDATE outbox SET status = 'dead', leased_until = NULL, last_error = $3" S_MINE;
+    "UPDATE outbox SET status = 'dead', leased_until = NULL," S_MASKED_ERROR
+    "," S_MASKED_BODY S_MINE;
 static const char s_cancel_sql[] =
-    "UPDATE outbox SET status = 'cancelled', leased_until = NULL, last_error = $3" S_MINE;
+    "UPDATE outbox SET status = 'cancelled', leased_until = NULL," S_MASKED_ERROR
+    "," S_MASKED_BODY S_MINE;
 
 /* A 410 from a subscriber: the subscription is disabled and nothing more is
  * sent to it. */
@@ -372,14 +383,27 @@ static bool s_header_ok(const char *value)
     return true;
 }
 
-/* text cut to at most max bytes at a UTF-8 character boundary, in arena */
+/* text cut to at most max bytes, and before anything that is not whole
+ * UTF-8 (a character split by an earlier cut, a stray byte): PostgreSQL
+ * refuses the whole row otherwise.  In arena. */
 static const char *s_clip(kn_arena_t *arena, const char *text, size_t max)
 {
-    size_t n = strlen(text);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
+    size_t n = 0;
+    for (;;) {
+        unsigned char c = (unsigned char)text[n];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (c == 0 || len == 0 || n + len > max)
+            break;
+        size_t k = 1;
+        while (k < len && ((unsigned char)text[n + k] & 0xC0) == 0x80)
+            k++;
+        if (k < len)
+            break;
+        n += len;
     }
     return kn_arena_strndup(arena, text, n);
 }
@@ -404,12 +428,12 @@ static void s_fail(s_job_t *job, const char *fmt, ...)
 {
     if (job->error)
         return;
-    char text[S_ERROR_MAX + 1];
+    char text[S_ERROR_MAX + 8];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    job->error = s_clip(job->arena, text, S_ERROR_MAX);
+    job->error = s_clip(job->arena, text, S_ERROR_MAX); /* whole characters only */
     if (!job->error)
         job->error = "out of memory";
     job->error_log_len = (int)strlen(job->error);

@@ -81,7 +81,8 @@ CONF
 printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$WORK/miniprogram.secret"
 printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$WORK/sms.secret"
 head -c 16 /dev/urandom | base64 > "$WORK/ems.key"
-chmod 600 "$WORK"/*.secret "$WORK/ems.key"
+head -c 32 /dev/urandom > "$WORK/certificate.key"
+chmod 600 "$WORK"/*.secret "$WORK"/*.key
 "$KOUAN" broker -t -c "$CONF"
 
 step "private PostgreSQL"
@@ -174,7 +175,7 @@ step "a certificate of origin mailed by EMS"
 wait_outbox
 CODE=$(sed -n 's/.*取件码\([0-9]\{6\}\).*/\1/p' "$WORK/sink.jsonl" | tail -n 1)
 echo "(the agent reads the code on the phone: $CODE)"
-"$KOUAN" cert -c "$CONF" pickup CO2026-0001 "$CODE"
+echo "$CODE" | "$KOUAN" cert -c "$CONF" pickup CO2026-0001
 wait_outbox
 "$KOUAN" cert -c "$CONF" show CO2026-0001
 echo "kouan sink received: $(curl -fsS "$SINK/_sink/stats")"

@@ -11,6 +11,8 @@ kn_setup
 S=$KN_SAMPLES_DIR
 
 kn_sink_start 3000
+head -c 32 /dev/urandom > "$WORK/certificate.key"
+chmod 600 "$WORK/certificate.key"
 cat >> "$CONF" <<CONF
 
 [notify]
@@ -142,10 +144,10 @@ PY
 assert_eq "" "$(kn_psql "select code_hash from certificate where code_hash like '%$code%'")" "the code is stored hashed, not as it is"
 assert_eq "0" "$(kn_psql "select count(*) from outbox where body like '%$code%'")" "and the delivered SMS keeps it masked"
 wrong=$(printf '%06d' $(( (10#$code + 1) % 1000000 )))
-out=$(cert pickup CO2026-0001 "$wrong" 2>&1) && fail "a wrong code was accepted"
+out=$(echo "$wrong" | cert pickup CO2026-0001 2>&1) && fail "a wrong code was accepted"
 assert_contains "$out" "wrong code (2 tries left)" "a wrong code is refused"
 kn_psql "update certificate set code_expires_at = now() - interval '1 second' where certificate_no = 'CO2026-0001'"
-out=$(cert pickup CO2026-0001 "$code" 2>&1) && fail "an expired code was accepted"
+out=$(echo "$code" | cert pickup CO2026-0001 2>&1) && fail "an expired code was accepted"
 assert_contains "$out" "expired" "an expired code is refused"
 assert_eq "2" "$(kn_psql "select code_failures_total from certificate where certificate_no = 'CO2026-0001'")" "both refusals counted"
 out=$(cert deposit CO2026-0001 --locker A3 --compartment 12 2>&1) || fail "a second deposit: $out"
@@ -157,7 +159,9 @@ codes = [re.search(r"取件码(\d{6})", json.loads(l)["body"]["text"]).group(1)
 print(codes[-1])
 PY
 )
-cert pickup CO2026-0001 "$code" >/dev/null || fail "the right code was refused"
+out=$(cert pickup CO2026-0001 "$code" 2>&1) && fail "a code on the command line was taken"
+assert_contains "$out" "standard input" "the code is never taken from the command line"
+echo "$code" | cert pickup CO2026-0001 >/dev/null || fail "the right code was refused"
 wait_delivered "the EMS order"
 assert_eq "1" "$(stat_of ems unique)" "EMS got the order, decrypted and valid"
 waybill=$(kn_psql "select ems_waybill_no from certificate where certificate_no = 'CO2026-0001'")
@@ -171,6 +175,12 @@ sealed="|\$4|$(printf '%s' "$push" | openssl enc -sm4-ecb -K "$keyhex" | base64 
 printf 'apiCode=040001&logitcsInterface=%s' "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sealed")" > "$WORK/push.form"
 cert ems-push "$WORK/push.form" >/dev/null || fail "the EMS push was refused"
 assert_eq "delivered" "$(kn_psql "select status from certificate where certificate_no = 'CO2026-0001'")" "delivered, as EMS says"
+# a late push of an earlier step does not take it back
+push=$(printf '{"waybillNo":"%s","opCode":"203","opName":"已收寄"}' "$waybill")
+sealed="|\$4|$(printf '%s' "$push" | openssl enc -sm4-ecb -K "$keyhex" | base64 -w0)"
+printf 'apiCode=040001&logitcsInterface=%s' "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sealed")" > "$WORK/push2.form"
+cert ems-push "$WORK/push2.form" >/dev/null || fail "the late EMS push was refused"
+assert_eq "delivered" "$(kn_psql "select status from certificate where certificate_no = 'CO2026-0001'")" "a late push does not undo the delivery"
 wait_delivered "the agent's certificate messages"
 assert_contains "$(kn_psql "select string_agg(body::json->'statusLine'->>'zh', '|' order by id) from outbox where order_key = 'miniprogram:cert:CO2026-0001'")" \
     "已妥投" "the agent is told each step, up to delivery"
