@@ -17,6 +17,7 @@
  * in a million tries); it reaches the agent by SMS alone, and the agent's
  * entry is read from standard input, never from the command line.
  */
+#include "certificate.h"
 #include "cli.h"
 #include "ems.h"
 #include "err.h"
@@ -142,33 +143,15 @@ static const char s_outbox[] =
     "WITH o AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
     "VALUES ($1, $2, $3, $4, $5) RETURNING 1) SELECT pg_notify('kouan_outbox', '') FROM o";
 
-/* A status event for the agent about certificate no, when the mini-program
- * backend is configured: the certificate's lines, in order per certificate. */
+/* A status event for the agent (notify/certificate.c); false after saying why. */
 static bool s_tell_agent(PGconn *conn, const kn_config_t *cfg, const char *no, const char *step,
                          const char *zh, const char *en)
 {
-    if (!kn_config_str(cfg, "notify", "miniprogram_url")[0])
+    char why[512];
+    if (kn_certificate_tell_agent(conn, cfg, no, step, zh, en, why, sizeof why) == 0)
         return true;
-    /* a step may come again (a second deposit): the time makes it a new one */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    char id[192], uuid[40], key[140];
-    snprintf(id, sizeof id, "CO-%s-%s-%lld%03ld", no, step, (long long)now.tv_sec,
-             now.tv_nsec / 1000000);
-    snprintf(key, sizeof key, "miniprogram:cert:%s", no);
-    if (kn_status_uuid(id, uuid))
-        return false;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "eventID", uuid,
-                          "eventType", "SHIPMENT", "shipmentEventTypeCode", "ISSU", "statusLine",
-                          "zh", zh, "en", en, "kouan", "certificateNo", no, "step", step);
-    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    if (!body)
-        return false;
-    const char *v[5] = {id, "miniprogram", key, "certificate-status", body};
-    bool ok = s_exec(conn, s_outbox, 5, v, NULL);
-    free(body);
-    return ok;
+    fprintf(stderr, "kouan cert: %s\n", why);
+    return false;
 }
 
 static bool s_begin(PGconn *conn)
@@ -479,105 +462,36 @@ static int s_pickup(PGconn *conn, const kn_config_t *cfg, const s_key_t *ckey, i
 
 /* An EMS track push: the form body EMS posts, logitcsInterface sealed with
  * our sign key; its JSON names the waybill and the step. */
+/* An EMS push kept in a file (its form body), as kouan callbacks would have
+ * received it. */
 static int s_ems_push(PGconn *conn, const kn_config_t *cfg, int argc, char **argv)
 {
     if (argc != 2)
         return s_usage(stderr, KN_EXIT_USAGE);
-    int rc = KN_EXIT_FAILED;
-    char *form = NULL, *keytext = NULL;
-    kn_arena_t *arena = kn_arena_new(8192);
-    json_t *push = NULL;
+    char *form = NULL, msg[512] = "the database would not begin a transaction";
+    size_t cap = 0;
     FILE *f = fopen(argv[1], "rb");
-    const char *keyfile = kn_config_str(cfg, "notify", "ems_key_file");
-    FILE *k = fopen(keyfile, "rb");
-    if (!f || !k || !arena) {
-        fprintf(stderr, "kouan cert ems-push: cannot read %s\n", !f ? argv[1] : keyfile);
-        goto out;
-    }
-    size_t cap = 0, klen = 0;
-    if (getdelim(&form, &cap, '\0', f) < 0 || getline(&keytext, &klen, k) < 0) {
-        fprintf(stderr, "kouan cert ems-push: %s is empty\n", form ? keyfile : argv[1]);
-        goto out;
-    }
-    keytext[strcspn(keytext, "\r\n \t")] = '\0';
-    kn_ems_request_t fields;
-    kn_error_t err = {0};
-    if (kn_ems_form_read(form, strlen(form), &fields, arena, &err) != 0 ||
-        !fields.logitcs_interface) {
-        fprintf(stderr, "kouan cert ems-push: %s: %s\n", argv[1],
-                fields.logitcs_interface || err.code ? err.message : "no logitcsInterface field");
-        rc = KN_EXIT_REFUSED;
-        goto out;
-    }
-    unsigned char key[KN_EMS_KEY_LEN];
-    size_t len = 0;
-    char *text = kn_ems_key_parse(keytext, key, &err) == 0
-                     ? kn_ems_decrypt(key, fields.logitcs_interface, &len, arena, &err)
-                     : NULL;
-    OPENSSL_cleanse(key, sizeof key);
-    json_error_t jerr;
-    push = text ? json_loadb(text, len, 0, &jerr) : NULL;
-    const char *waybill = json_string_value(json_object_get(push, "waybillNo"));
-    const char *op = json_string_value(json_object_get(push, "opCode"));
-    const char *opname = json_string_value(json_object_get(push, "opName"));
-    if (!waybill || !op || !opname) {
-        fprintf(stderr, "kouan cert ems-push: %s: %s\n", argv[1],
-                !text   ? err.message
-                : !push ? jerr.text
-                        : "waybillNo, opCode and opName are required");
-        rc = KN_EXIT_REFUSED;
-        goto out;
-    }
-    /* EMS operation codes (as integrations document them): 203 accepted at
-     * the post office, 704 delivered; anything else is on its way */
-    const char *status = !strcmp(op, "704") ? "delivered" : "in_transit";
-    /* found by the waybill, or by our order number when EMS's answer to the
-     * order was lost; a late push never takes a delivered one back */
-    const char *order_no = json_string_value(json_object_get(push, "logisticsOrderNo"));
-    const char *v[3] = {waybill, status, order_no};
-    PGresult *res = NULL;
-    bool ok = s_begin(conn) &&
-              s_exec(conn,
-                     "UPDATE certificate SET status = CASE WHEN status = 'delivered' THEN status "
-                     "ELSE $2 END, ems_waybill_no = $1, updated_at = now() "
-                     "WHERE ems_waybill_no = $1 OR (ems_waybill_no IS NULL AND ems_order_no = $3) "
-                     "RETURNING id, certificate_no",
-                     3, v, &res);
-    if (ok && PQntuples(res) == 0) {
-        fprintf(stderr, "kouan cert ems-push: no certificate travels as waybill %s\n", waybill);
-        PQclear(res);
-        s_commit(conn, false);
-        rc = KN_EXIT_REFUSED;
-        goto out;
-    }
-    char id[32] = "", no[96] = "", detail[256], step[64], zh[256], en[256];
-    if (ok) {
-        snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
-        snprintf(no, sizeof no, "%s", PQgetvalue(res, 0, 1));
-    }
-    PQclear(res);
-    snprintf(detail, sizeof detail, "EMS %s %s: %s", waybill, op, opname);
-    snprintf(step, sizeof step, "ems-%s", op);
-    snprintf(zh, sizeof zh, "EMS %s：%s", waybill, opname);
-    snprintf(en, sizeof en, "EMS %s: %s", waybill,
-             !strcmp(status, "delivered") ? "delivered" : "on its way");
-    const char *h[3] = {id, status, detail};
-    ok = ok && s_exec(conn, s_history, 3, h, NULL) && s_tell_agent(conn, cfg, no, step, zh, en);
-    rc = s_commit(conn, ok);
-    if (rc == KN_EXIT_OK)
-        printf("certificate %s: %s\n", no, detail);
-out:
-    json_decref(push);
-    kn_arena_destroy(&arena);
-    if (keytext)
-        OPENSSL_cleanse(keytext, strlen(keytext));
-    free(keytext);
-    free(form);
+    ssize_t len = f ? getdelim(&form, &cap, '\0', f) : -1;
     if (f)
         fclose(f);
-    if (k)
-        fclose(k);
-    return rc;
+    if (len < 0) {
+        fprintf(stderr, "kouan cert ems-push: cannot read %s\n", argv[1]);
+        free(form);
+        return KN_EXIT_FAILED;
+    }
+    int rc = s_begin(conn) ? kn_certificate_ems_push(conn, cfg, form, (size_t)len, msg, sizeof msg)
+                           : KN_EDB;
+    free(form);
+    if (rc == 0 && s_commit(conn, true) == KN_EXIT_OK) {
+        printf("%s\n", msg);
+        return KN_EXIT_OK;
+    }
+    s_commit(conn, false);
+    if (rc)
+        fprintf(stderr, "kouan cert ems-push: %s: %s\n", argv[1], msg);
+    return rc == KN_EPARSE || rc == KN_ENOTFOUND ? KN_EXIT_REFUSED
+           : rc == KN_ECONFIG                    ? KN_EXIT_USAGE
+                                                 : KN_EXIT_FAILED;
 }
 
 static int s_show(PGconn *conn, int argc, char **argv)

@@ -28,6 +28,7 @@ const char *kn_cli_config_path(const char *given);
 int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t **cfg);
 
 int kn_cmd_broker(int argc, char **argv);
+int kn_cmd_callbacks(int argc, char **argv);
 int kn_cmd_cert(int argc, char **argv);
 int kn_cmd_db(int argc, char **argv);
 int kn_cmd_keygen(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct {
     const char *summary;
 } s_commands[] = {
     {"broker", kn_cmd_broker, "run the broker (-t: check the configuration and exit)"},
+    {"callbacks", kn_cmd_callbacks, "HTTP receiver for outside parties' callbacks (EMS pushes)"},
     {"cert", kn_cmd_cert, "certificates of origin by EMS: request | deposit | pickup | show"},
     {"db", kn_cmd_db, "private PostgreSQL and schema: start | stop | status | migrate | conninfo"},
     {"keygen", kn_cmd_keygen, "write a CURVE keypair: NAME.pub and NAME.key (0600)"},

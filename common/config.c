@@ -89,6 +89,8 @@ static const kn_option_t s_options[] = {
      "the DCSA subscription secret (base64) kouan sink checks callbacks with; empty = none"},
     {"sink", "stall_ms", KN_OPT_INT, "30000", 0, 600000, NULL, false,
      "how long kouan sink holds a request when told to stall"},
+    {"callbacks", "listen", KN_OPT_STRING, "127.0.0.1:7791", 0, 0, NULL, false,
+     "address and port kouan callbacks listens on (EMS pushes: POST /ems/push)"},
     {"certificate", "code_ttl_s", KN_OPT_INT, "86400", 60, 2592000, NULL, true,
      "how long a pickup code is valid"},
     {"certificate", "code_attempts", KN_OPT_INT, "5", 1, 100, NULL, true,

@@ -6,6 +6,7 @@
  * mode and to account for its answer, never while it checks a signature or
  * waits in a stall. */
 #include "sink.h"
+#include "http.h"
 #include "arena.h"
 #include "base64.h"
 #include "ems.h"
@@ -1072,41 +1073,6 @@ static void s_on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the sink ---- */
 
-/* Split "host:port" / "[v6]:port" into host and port.  0 or KN_ECONFIG. */
-static int s_parse_listen(const char *listen, char *host, size_t hostsize, char *port,
-                          size_t portsize, char *errbuf, size_t errsize)
-{
-    const char *h = listen, *colon = NULL;
-    size_t hlen = 0;
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (close && close[1] == ':') {
-            h = listen + 1;
-            hlen = (size_t)(close - h);
-            colon = close + 1;
-        }
-    } else {
-        colon = strrchr(listen, ':');
-        hlen = colon ? (size_t)(colon - listen) : 0;
-        if (colon && memchr(listen, ':', hlen))
-            colon = NULL; /* a bare IPv6 address: ambiguous */
-    }
-    const char *p = colon ? colon + 1 : "";
-    size_t plen = strlen(p);
-    if (!colon || hlen >= hostsize || plen == 0 || plen > 5 || strspn(p, "0123456789") != plen ||
-        atoi(p) > 65535 || plen >= portsize) {
-        snprintf(errbuf, errsize,
-                 "sink: listen \"%s\" is not host:port (an IPv6 address goes in brackets, as "
-                 "in [::1]:7790)",
-                 listen);
-        return KN_ECONFIG;
-    }
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    memcpy(port, p, plen + 1);
-    return 0;
-}
-
 kn_sink_t *kn_sink_new(const kn_sink_conf_t *conf, char *errbuf, size_t errsize)
 {
     assert(conf && conf->listen && conf->stall_ms >= 0);
@@ -1114,7 +1080,7 @@ kn_sink_t *kn_sink_new(const kn_sink_conf_t *conf, char *errbuf, size_t errsize)
     struct addrinfo *ai = NULL;
     pthread_condattr_t attr;
     char host[256], port[8];
-    if (s_parse_listen(conf->listen, host, sizeof host, port, sizeof port, errbuf, errsize))
+    if (kn_http_parse_listen(conf->listen, host, sizeof host, port, sizeof port, errbuf, errsize))
         return NULL;
     self = calloc(1, sizeof *self);
     if (!self || pthread_condattr_init(&attr) != 0) {

@@ -29,6 +29,9 @@ concurrency_per_endpoint = 2
 
 [certificate]
 code_attempts = 3
+
+[callbacks]
+listen = 127.0.0.1:0
 CONF
 
 sink_mode() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$SINK/_sink/mode" >/dev/null; }
@@ -43,6 +46,11 @@ kn_db_start
 kn_broker_start
 "$KOUAN" notify -c "$CONF" >> "$WORK/notify.log" 2>&1 &
 KN_PIDS+=($!)
+"$KOUAN" callbacks -c "$CONF" > "$WORK/callbacks.out" 2>> "$WORK/callbacks.log" &
+KN_PIDS+=($!)
+for _ in $(seq 1 100); do [ -s "$WORK/callbacks.out" ] && break; sleep 0.05; done
+CALLBACKS=http://$(sed -n 's/^callbacks listening on //p' "$WORK/callbacks.out")
+[ "$CALLBACKS" != http:// ] || fail "kouan callbacks did not say where it listens"
 
 # a DCSA subscriber for one box, with the secret the sink checks
 sub=$("$KOUAN" subscription -c "$CONF" add --url "$SINK/dcsa/cb" --secret "$(cat "$WORK/dcsa.secret")" \
@@ -173,14 +181,17 @@ push=$(printf '{"waybillNo":"%s","opCode":"704","opName":"已妥投"}' "$waybill
 keyhex=$(base64 -d "$WORK/ems.key" | od -An -tx1 | tr -d ' \n')
 sealed="|\$4|$(printf '%s' "$push" | openssl enc -sm4-ecb -K "$keyhex" | base64 -w0)"
 printf 'apiCode=040001&logitcsInterface=%s' "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sealed")" > "$WORK/push.form"
-cert ems-push "$WORK/push.form" >/dev/null || fail "the EMS push was refused"
+answer=$(curl -fsS -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$WORK/push.form" "$CALLBACKS/ems/push")
+assert_contains "$answer" '"retCode":"00000"' "kouan callbacks takes EMS's push"
 assert_eq "delivered" "$(kn_psql "select status from certificate where certificate_no = 'CO2026-0001'")" "delivered, as EMS says"
 # a late push of an earlier step does not take it back
 push=$(printf '{"waybillNo":"%s","opCode":"203","opName":"已收寄"}' "$waybill")
 sealed="|\$4|$(printf '%s' "$push" | openssl enc -sm4-ecb -K "$keyhex" | base64 -w0)"
 printf 'apiCode=040001&logitcsInterface=%s' "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sealed")" > "$WORK/push2.form"
-cert ems-push "$WORK/push2.form" >/dev/null || fail "the late EMS push was refused"
+cert ems-push "$WORK/push2.form" >/dev/null || fail "the late EMS push (from a file) was refused"
 assert_eq "delivered" "$(kn_psql "select status from certificate where certificate_no = 'CO2026-0001'")" "a late push does not undo the delivery"
 wait_delivered "the agent's certificate messages"
 assert_contains "$(kn_psql "select string_agg(body::json->'statusLine'->>'zh', '|' order by id) from outbox where order_key = 'miniprogram:cert:CO2026-0001'")" \
     "已妥投" "the agent is told each step, up to delivery"
+answer=$(curl -fsS -X POST --data-binary 'apiCode=040001&logitcsInterface=%7C%244%7CAAAA' "$CALLBACKS/ems/push")
+assert_contains "$answer" '"retCode":"B0001"' "a push that cannot be opened is refused, with why"
