@@ -412,7 +412,25 @@ typedef struct {
     const char *box;
     const char *bill; /* a bill the box travels on, NULL when unknown */
     const char *party, *msg_id;
+    kn_visit_action_t action; /* what the rules said after the last message that changed it */
+    char route[24];
+    size_t last_item; /* 1 + the last message that touched the box */
 } s_touch_t;
+
+/* What the rules say of the box now; true when that differs from what t
+ * recorded (and t records it).  So a decision is put down to the message
+ * after which the rules first said what they finally say, not to whichever
+ * message of the batch came last. */
+static bool s_outcome_changed(s_touch_t *t, kn_visit_t *v, const kn_dmn_table_t *table)
+{
+    kn_visit_decision_t d;
+    kn_visit_action_t action = kn_visit_decide(v, table, &d);
+    if (action == t->action && !strcmp(d.route, t->route))
+        return false;
+    t->action = action;
+    snprintf(t->route, sizeof t->route, "%s", d.route);
+    return true;
+}
 
 int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                     const kn_config_t *cfg, kn_inbound_t *items, size_t n, kn_arena_t *arena,
@@ -486,7 +504,7 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             return rc;
         for (size_t k = 0; k < ndb && ntouched < cap; k++)
             if (kn_dedupe_add(seen, "", db_boxes[k], strlen(db_boxes[k]), (int64_t)ntouched) < 0)
-                touched[ntouched++] = (s_touch_t){db_boxes[k], db_box_bills[k], NULL, NULL};
+                touched[ntouched++] = (s_touch_t){.box = db_boxes[k], .bill = db_box_bills[k]};
     }
     /* A box not cached is looked up, unless the filters are sure that the
      * database knows neither the box nor its bill: then its visit starts
@@ -538,16 +556,32 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
         }
     }
 
-    /* this batch's facts; an event naming only a bill goes to each of its boxes */
+    /* where each box stands before this batch */
+    for (size_t t = 0; t < ntouched; t++) {
+        touched[t].action = KN_VISIT_NONE;
+        s_outcome_changed(&touched[t], &s_find(self, touched[t].box)->visit, table);
+    }
+    /* this batch's facts, message by message; an event naming only a bill
+     * goes to each of its boxes */
+    size_t *by_item = kn_arena_calloc(arena, ntouched ? ntouched : 1, sizeof *by_item);
+    if (!by_item)
+        goto nomem;
     for (size_t i = 0; i < n; i++) {
         if (items[i].status != KN_INBOUND_ACCEPTED || !items[i].event_list)
             continue;
+        size_t nby = 0; /* the boxes this message touches */
         for (const kn_event_t *ev = items[i].event_list->head; ev; ev = ev->next) {
             if (s_box_ok(ev->equipment_reference)) {
                 int rc = kn_visit_apply(&s_find(self, ev->equipment_reference)->visit, ev);
                 if (rc)
                     kn_log(KN_LOG_WARNING, "box=%s fact not kept: %s", ev->equipment_reference,
                            kn_strerror(rc));
+                int64_t t = kn_dedupe_find(seen, "", ev->equipment_reference,
+                                           strlen(ev->equipment_reference));
+                if (t >= 0 && touched[t].last_item != i + 1) {
+                    touched[t].last_item = i + 1;
+                    by_item[nby++] = (size_t)t;
+                }
                 continue;
             }
             if (ev->equipment_reference || !ev->transport_document_reference)
@@ -563,6 +597,17 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                     touched[t].party = items[i].party;
                     touched[t].msg_id = items[i].msg_id;
                 }
+                if (touched[t].last_item != i + 1) {
+                    touched[t].last_item = i + 1;
+                    by_item[nby++] = t;
+                }
+            }
+        }
+        for (size_t k = 0; k < nby; k++) {
+            s_touch_t *t = &touched[by_item[k]];
+            if (s_outcome_changed(t, &s_find(self, t->box)->visit, table)) {
+                t->party = items[i].party;
+                t->msg_id = items[i].msg_id;
             }
         }
     }

@@ -119,3 +119,16 @@ as_customs "$S/customs/clm10021-inspection-order.xml" "$S/customs/clm10021-inspe
 as_customs "$S/customs/clm10011-release.xml"
 as_terminal "$S/terminal/coarri-discharge.edi"
 assert_eq "$expected" "$(routes)" "payments made before the restart still count"
+
+# a decision is put down to the message that changed it, not to whichever
+# message of the same batch came last: the inspection order, then the same
+# discharge instruction again under a new id (which changes nothing)
+kill -TERM "$BROKER_PID"; kn_broker_wait
+kn_psql "truncate inbound, event, visit, decision, instruction"
+kn_broker_start
+as_customs "$S/customs/clm10041-discharge-instruction.xml"
+sed 's/37012611220001000041/37012611220001000042/' "$S/customs/clm10041-discharge-instruction.xml" > "$WORK/clm10041-again.xml"
+as_customs "$S/customs/clm10021-inspection-order-gbk.xml" "$WORK/clm10041-again.xml"
+assert_eq "$(kn_msg_id "$S/customs/clm10021-inspection-order-gbk.xml")" \
+    "$(kn_psql "select msg_id from decision where equipment_reference = 'OOLU8890211' and route = 'INSPECTION_AREA' order by id limit 1")" \
+    "the inspection route is put down to the inspection order"
