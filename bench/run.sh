@@ -75,7 +75,7 @@ for r in $(seq 1 "$ROUNDS"); do
     load kouan.tp $PARTIES 1000 "$THROUGHPUT_MSGS"
     load kouan.lat $PARTIES $PARTIES "$LATENCY_MSGS"
     # discharge report → instruction back at the terminal (party p0, facility P0)
-    out=$("$DIVERT" "ipc://$WORK/broker.sock" broker.pub p0.key P0 "${KN_BENCH_DIVERT_MSGS:-1000}" 60) || {
+    out=$("$DIVERT" "ipc://$WORK/broker.sock" broker.pub p0.key P0 "${KN_BENCH_DIVERT_MSGS:-2000}" 60) || {
         echo "bench: divert did not complete: $out" >&2; exit 1; }
     echo "$out" | sed -E 's/.*ack_p50_ms=([0-9.]+) ack_p99_ms=([0-9.]+) ins_p50_ms=([0-9.]+) ins_p99_ms=([0-9.]+).*/\1 \2 \3 \4/' >> "$WORK/divert"
     stop
