@@ -42,6 +42,35 @@ int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t
     return *conn ? KN_EXIT_OK : KN_EXIT_FAILED;
 }
 
+int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
+                  const char *const *actions, const char **path, int *first)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 0; /* getopt starts afresh (0, not 1: glibc then forgets any earlier scan) */
+    /* "+": options up to the action; the action reads its own */
+    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        if (c == 'c')
+            *path = optarg;
+        else {
+            fputs(usage, c == 'h' ? stdout : stderr);
+            return c == 'h' ? -1 : -2;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        return -2;
+    }
+    *first = optind;
+    for (int i = 0; actions[i]; i++)
+        if (!strcmp(argv[optind], actions[i]))
+            return i;
+    fprintf(stderr, "kouan %s: unknown action \"%s\"\n%s", cmd, argv[optind], usage);
+    return -2;
+}
+
 int kn_cmd_broker(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},

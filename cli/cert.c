@@ -36,17 +36,20 @@
 
 #define S_CODE_DIGITS 6
 
+static const char s_usage_text[] =
+    "usage: kouan cert [-c FILE] ACTION ...\n"
+    "  request NO --agent CODE --phone MOBILE --name NAME --prov P --city C\n"
+    "          --county X --address STREET     the agent asks for mailing\n"
+    "  deposit NO --locker L --compartment C    the officer deposits it: pickup\n"
+    "                                           code by SMS to the agent\n"
+    "  pickup NO < CODE                         the agent's code (standard input):\n"
+    "                                           EMS order if right\n"
+    "  ems-push FILE                            an EMS status push kept in a file\n"
+    "  show NO                                  the certificate and its history\n";
+
 static int s_usage(FILE *out, int rc)
 {
-    fprintf(out, "usage: kouan cert [-c FILE] COMMAND ...\n"
-                 "  request NO --agent CODE --phone MOBILE --name NAME --prov P --city C\n"
-                 "          --county X --address STREET     the agent asks for mailing\n"
-                 "  deposit NO --locker L --compartment C    the officer deposits it: pickup\n"
-                 "                                           code by SMS to the agent\n"
-                 "  pickup NO < CODE                         the agent's code (standard input):\n"
-                 "                                           EMS order if right\n"
-                 "  ems-push FILE                            an EMS status push (form body)\n"
-                 "  show NO                                  the certificate and its history\n");
+    fputs(s_usage_text, out);
     return rc;
 }
 
@@ -179,7 +182,7 @@ static int s_request(PGconn *conn, const kn_config_t *cfg, int argc, char **argv
                                          "--city",  "--county", "--address"};
     static const char keys[] = "apnPCXA";
     int c;
-    optind = 1;
+    optind = 0; /* 0: getopt starts afresh after kn_cli_action's pass */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         const char *k = strchr(keys, c);
         if (!k)
@@ -239,7 +242,7 @@ static int s_deposit(PGconn *conn, const kn_config_t *cfg, const s_key_t *ckey, 
                                          {NULL, 0, NULL, 0}};
     const char *locker = NULL, *compartment = NULL;
     int c;
-    optind = 1;
+    optind = 0; /* 0: getopt starts afresh after kn_cli_action's pass */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'l')
             locker = optarg;
@@ -533,20 +536,13 @@ static int s_show(PGconn *conn, int argc, char **argv)
 
 int kn_cmd_cert(int argc, char **argv)
 {
+    static const char *const actions[] = {"request", "deposit", "pickup", "ems-push", "show", NULL};
     const char *path = NULL;
-    int first = 1;
-    if (argc > 2 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config"))) {
-        path = argv[2];
-        first = 3;
-    }
-    if (argc <= first || !strcmp(argv[first], "--help") || !strcmp(argv[first], "-h"))
-        return s_usage(argc <= first ? stderr : stdout, argc <= first ? KN_EXIT_USAGE : KN_EXIT_OK);
-    const char *cmd = argv[first];
-    if (strcmp(cmd, "request") && strcmp(cmd, "deposit") && strcmp(cmd, "pickup") &&
-        strcmp(cmd, "ems-push") && strcmp(cmd, "show")) {
-        fprintf(stderr, "kouan cert: unknown command %s\n", cmd);
-        return s_usage(stderr, KN_EXIT_USAGE);
-    }
+    int first = 0;
+    int action = kn_cli_action(argc, argv, "cert", s_usage_text, actions, &path, &first);
+    if (action < 0)
+        return action == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
+    const char *cmd = actions[action];
     kn_config_t *cfg = NULL;
     PGconn *conn;
     int opened = kn_cli_connect(path, "cert", &conn, &cfg);

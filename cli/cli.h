@@ -27,6 +27,14 @@ const char *kn_cli_config_path(const char *given);
  * (the database). */
 int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t **cfg);
 
+/* For commands with actions ("kouan outbox [-c FILE] list ..."): reads -c
+ * into *path and -h, then finds argv's action among actions (NULL-ended) and
+ * its index in argv in *first.  Returns the action's index; or -1 when help
+ * was asked for and printed (exit KN_EXIT_OK), -2 after printing usage for a
+ * wrong or missing action or option (exit KN_EXIT_USAGE). */
+int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
+                  const char *const *actions, const char **path, int *first);
+
 int kn_cmd_broker(int argc, char **argv);
 int kn_cmd_callbacks(int argc, char **argv);
 int kn_cmd_cert(int argc, char **argv);

@@ -333,34 +333,15 @@ static int s_outbox_replay(PGconn *conn, int argc, char **argv)
 
 int kn_cmd_outbox(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char *const actions[] = {"list", "show", "replay", NULL};
     const char *path = NULL;
-    int c;
-    /* "+": options up to the action; the action reads its own */
-    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else {
-            fputs(s_outbox_usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? KN_EXIT_OK : KN_EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fputs(s_outbox_usage, stderr);
-        return KN_EXIT_USAGE;
-    }
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    const char *action = sub_argv[0];
-    bool list = !strcmp(action, "list"), show = !strcmp(action, "show"),
-         replay = !strcmp(action, "replay");
-    if (!list && !show && !replay) {
-        fprintf(stderr, "kouan outbox: unknown action \"%s\"\n", action);
-        fputs(s_outbox_usage, stderr);
-        return KN_EXIT_USAGE;
-    }
+    int first = 0;
+    int action = kn_cli_action(argc, argv, "outbox", s_outbox_usage, actions, &path, &first);
+    if (action < 0)
+        return action == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
+    int sub_argc = argc - first;
+    char **sub_argv = argv + first;
+    bool list = action == 0, show = action == 1, replay = action == 2;
     if ((show && sub_argc != 2) || (replay && sub_argc < 2)) {
         fputs(s_outbox_usage, stderr);
         return KN_EXIT_USAGE;
@@ -632,33 +613,16 @@ out:
 
 int kn_cmd_subscription(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char *const actions[] = {"add", "list", "remove", NULL};
     const char *path = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else {
-            fputs(s_subscription_usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? KN_EXIT_OK : KN_EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fputs(s_subscription_usage, stderr);
-        return KN_EXIT_USAGE;
-    }
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    const char *action = sub_argv[0];
-    bool add = !strcmp(action, "add"), list = !strcmp(action, "list"),
-         drop = !strcmp(action, "remove");
-    if (!add && !list && !drop) {
-        fprintf(stderr, "kouan subscription: unknown action \"%s\"\n", action);
-        fputs(s_subscription_usage, stderr);
-        return KN_EXIT_USAGE;
-    }
+    int first = 0;
+    int action =
+        kn_cli_action(argc, argv, "subscription", s_subscription_usage, actions, &path, &first);
+    if (action < 0)
+        return action == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
+    int sub_argc = argc - first;
+    char **sub_argv = argv + first;
+    bool add = action == 0, list = action == 1, drop = action == 2;
     if ((list && sub_argc != 1) || (drop && sub_argc != 2)) {
         fputs(s_subscription_usage, stderr);
         return KN_EXIT_USAGE;
