@@ -775,6 +775,8 @@ static void s_finish(kn_broker_t *self, bool wait);
  * cannot be, its party waits for the redelivery. */
 static void s_send_instructions(kn_broker_t *self, const s_batch_t *b)
 {
+    const char **unsent = NULL;
+    size_t nunsent = 0;
     for (size_t i = 0; i < b->extra.ninstructions; i++) {
         const kn_instruction_row_t *row = &b->extra.instructions[i];
         s_ready_t *r = s_ready_of(self, row->party);
@@ -782,17 +784,35 @@ static void s_send_instructions(kn_broker_t *self, const s_batch_t *b)
             self->next_delivery = 0; /* s_deliver() tells the terminal now */
             continue;
         }
-        if (!r || !r->rid_len)
-            continue;
-        kn_frame_t routing = {r->rid, r->rid_len};
-        kn_frame_t f[3] = {{row->instruction_id, strlen(row->instruction_id)},
-                           {row->content_type, strlen(row->content_type)},
-                           {row->payload, row->payload_len}};
-        if (kn_wire_send(self->router, &routing, KN_WIRE_OUT, f, 3, ZMQ_DONTWAIT) != 0) {
-            kn_log(KN_LOG_NOTICE, "party=%s instruction receiver gone: %s", r->party,
-                   zmq_strerror(zmq_errno()));
-            r->rid_len = 0;
+        /* the party reconnected (READY) or lost one since the batch was
+         * decided: older instructions may be due, and go first */
+        bool sent = false;
+        if (r && r->rid_len && !r->backlog) {
+            kn_frame_t routing = {r->rid, r->rid_len};
+            kn_frame_t f[3] = {{row->instruction_id, strlen(row->instruction_id)},
+                               {row->content_type, strlen(row->content_type)},
+                               {row->payload, row->payload_len}};
+            sent = kn_wire_send(self->router, &routing, KN_WIRE_OUT, f, 3, ZMQ_DONTWAIT) == 0;
+            if (!sent) {
+                kn_log(KN_LOG_NOTICE, "party=%s instruction receiver gone: %s", r->party,
+                       zmq_strerror(zmq_errno()));
+                r->rid_len = 0;
+            }
         }
+        if (sent)
+            continue;
+        if (r)
+            r->backlog = true;
+        if (!unsent)
+            unsent = kn_arena_calloc(b->arena, b->extra.ninstructions, sizeof *unsent);
+        if (unsent)
+            unsent[nunsent++] = row->instruction_id;
+    }
+    if (nunsent) {
+        char why[1024];
+        if (kn_store_instructions_unsent(self->store, unsent, nunsent, b->arena, why, sizeof why))
+            kn_log(KN_LOG_WARNING, "%s (they go again after redeliver_ms)", why);
+        self->next_delivery = 0;
     }
 }
 
@@ -826,6 +846,8 @@ static void s_finish(kn_broker_t *self, bool wait)
         kn_log(KN_LOG_ERROR, "batch of %zu refused, writing one by one: %s", b->nitems, why);
         /* what the rules decided for it is not written: decide again later */
         kn_divert_forget(self->divert, b->items, b->nitems, &b->extra);
+        /* written one by one without them: they must not go again, nor out */
+        memset(&b->extra, 0, sizeof b->extra);
         rc = s_write_each(self, b);
     }
     if (rc != 0) {

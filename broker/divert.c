@@ -38,6 +38,11 @@ struct kn_divert {
      * rows when a batch did not commit as computed. */
     kn_slots_t *slots;
     bool slots_ready;
+    int64_t slot_newest; /* the latest base time seen: older hours are pruned */
+    /* Ids of instructions and status events: this process's start (ms) and a
+     * counter, so that no two are the same across restarts either. */
+    long long id_base;
+    unsigned long long id_seq;
 };
 
 /* Keep at most max visits in memory (a batch may add more until the next
@@ -63,6 +68,11 @@ static void s_trim(kn_divert_t *self, size_t max)
 kn_divert_t *kn_divert_new(void)
 {
     kn_divert_t *self = calloc(1, sizeof *self);
+    if (self) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        self->id_base = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    }
     if (self && (!(self->buckets = calloc(S_BUCKETS, sizeof *self->buckets)) ||
                  !(self->slots = kn_slots_new()))) {
         free(self->buckets);
@@ -261,14 +271,25 @@ static kn_slot_policy_t s_slot_policy(const kn_config_t *cfg)
  * before the box can be there (planned early, discharged later): then it gets
  * the next one free; a box routed elsewhere gives its slot back.  Returns what the decision row
  * should add ("" for nothing), in arena; NULL on no memory. */
-static const char *s_slot(kn_divert_t *self, s_node_t *node, const kn_config_t *cfg,
-                          kn_arena_t *arena)
+static const char *s_slot(kn_divert_t *self, s_node_t *node, kn_visit_action_t action,
+                          const kn_config_t *cfg, kn_arena_t *arena)
 {
     const kn_visit_t *v = &node->visit;
     const char *route = kn_visit_route(v);
-    bool inspect = route && !strcmp(route, "INSPECTION_AREA");
+    /* a visit that ends, or whose instruction is withdrawn, holds no slot */
+    bool inspect = route && !strcmp(route, "INSPECTION_AREA") && action != KN_VISIT_CLOSE &&
+                   action != KN_VISIT_WITHDRAW;
+    /* and a slot is given only with a route the terminal has, or gets now:
+     * not to a box the rules do not plan yet (no berthing plan, not gated in) */
+    const char *in_force = kn_visit_sent_route(v);
+    bool live = action == KN_VISIT_SEND || (in_force && *in_force);
     kn_slot_policy_t policy = s_slot_policy(cfg);
     int64_t base = s_slot_base(v);
+    if (base > self->slot_newest) {
+        self->slot_newest = base;
+        /* hours a week before the newest box's are of no use to anyone */
+        kn_slots_prune(self->slots, base - 7 * 24 * (int64_t)KN_SLOT_MS);
+    }
     bool stale =
         node->slot_start >= 0 && node->slot_start < base + (int64_t)policy.lead_minutes * 60000;
     if (node->slot_start >= 0 && (!inspect || stale)) {
@@ -276,9 +297,9 @@ static const char *s_slot(kn_divert_t *self, s_node_t *node, const kn_config_t *
         node->slot_area[0] = '\0';
         node->slot_start = -1;
         if (!inspect)
-            return "inspection slot given back";
+            return action == KN_VISIT_CLOSE ? "" : "inspection slot given back";
     }
-    if (!inspect || node->slot_start >= 0 || policy.capacity == 0)
+    if (!inspect || !live || node->slot_start >= 0 || policy.capacity == 0)
         return "";
     const char *facility = kn_visit_facility(v);
     snprintf(node->slot_area, sizeof node->slot_area, "%s inspection area",
@@ -415,6 +436,7 @@ typedef struct {
     kn_visit_action_t action; /* what the rules said after the last message that changed it */
     char route[24];
     size_t last_item; /* 1 + the last message that touched the box */
+    bool from_db;     /* found in the database (through its bill): never "unknown" */
 } s_touch_t;
 
 /* What the rules say of the box now; true when that differs from what t
@@ -504,7 +526,8 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
             return rc;
         for (size_t k = 0; k < ndb && ntouched < cap; k++)
             if (kn_dedupe_add(seen, "", db_boxes[k], strlen(db_boxes[k]), (int64_t)ntouched) < 0)
-                touched[ntouched++] = (s_touch_t){.box = db_boxes[k], .bill = db_box_bills[k]};
+                touched[ntouched++] =
+                    (s_touch_t){.box = db_boxes[k], .bill = db_box_bills[k], .from_db = true};
     }
     /* A box not cached is looked up, unless the filters are sure that the
      * database knows neither the box nor its bill: then its visit starts
@@ -514,7 +537,7 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
         const char *box = touched[t].box, *bill = touched[t].bill;
         if (s_find(self, box))
             continue;
-        if (!kn_bloom_maybe(self->known_boxes, box, strlen(box)) &&
+        if (!touched[t].from_db && !kn_bloom_maybe(self->known_boxes, box, strlen(box)) &&
             (!bill || !kn_bloom_maybe(self->known_bills, bill, strlen(bill)))) {
             if (!s_get(self, box))
                 goto nomem;
@@ -524,6 +547,9 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
         missing[nmissing++] = box;
     }
     s_remember(self, items, n);
+    for (size_t t = 0; t < ntouched; t++)
+        if (touched[t].from_db)
+            kn_bloom_add(self->known_boxes, touched[t].box, strlen(touched[t].box));
 
     /* visits not in memory: rebuilt from their events and the route in force */
     if (nmissing) {
@@ -620,7 +646,6 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
     extra->outbox = kn_arena_calloc(arena, ntouched, sizeof *extra->outbox);
     if (!extra->visits || !extra->decisions || !extra->instructions || !extra->outbox)
         goto nomem;
-    static uint64_t s_status_seq; /* with the time: a status id no other one has */
     char now[48];
     s_iso_bj((int64_t)time(NULL) * 1000, now);
     for (size_t t = 0; t < ntouched; t++) {
@@ -630,7 +655,7 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
         kn_visit_action_t action = kn_visit_decide(v, table, &d);
         kn_instruction_row_t *ins = NULL;
         int64_t had_slot = node->slot_start;
-        const char *slot_note = s_slot(self, node, cfg, arena);
+        const char *slot_note = s_slot(self, node, action, cfg, arena);
         if (!slot_note)
             goto nomem;
         /* a new slot is news for the terminal even when the route stands */
@@ -655,17 +680,17 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
                 note = kn_arena_printf(arena, "no terminal party for facility %s",
                                        kn_visit_facility(v) ? kn_visit_facility(v) : "(none)");
             else {
-                char *id = kn_arena_printf(arena, "KN-%s-%ld-%u", touched[t].box, (long)time(NULL),
-                                           kn_visit_instructions(v) + 1);
+                char *id = kn_arena_printf(arena, "KN-%s-%lld-%llu", touched[t].box, self->id_base,
+                                           ++self->id_seq);
                 kn_instruction_t msg = {
                     .instruction_id = id,
                     .function = action == KN_VISIT_WITHDRAW ? KN_FUNC_WITHDRAW : KN_FUNC_ADD,
                     .receiver = kn_visit_facility(v) ? kn_visit_facility(v) : terminal->name,
                     .create_time = now,
                     .equipment_reference = touched[t].box,
-                    .transport_document_reference = kn_visit_bill(v),
-                    .vessel_name = kn_visit_vessel_name(v),
-                    .voyage = kn_visit_voyage(v),
+                    .transport_document_reference = kn_visit_bill(v)[0] ? kn_visit_bill(v) : NULL,
+                    .vessel_name = kn_visit_vessel_name(v)[0] ? kn_visit_vessel_name(v) : NULL,
+                    .voyage = kn_visit_voyage(v)[0] ? kn_visit_voyage(v) : NULL,
                     .route =
                         action == KN_VISIT_WITHDRAW && !d.route[0] ? d.previous_route : d.route,
                     .reason = d.reason[0] ? d.reason : "rules",
@@ -723,10 +748,9 @@ int kn_divert_batch(kn_divert_t *self, kn_store_t *store, const kn_dmn_t *rules,
          * (discharged, released, inspected) when the route stands */
         const char *phase = kn_visit_phase_name(kn_visit_phase(v));
         if (action != KN_VISIT_NONE || (d.route[0] && strcmp(node->phase, phase))) {
-            const char *status_id =
-                ins ? kn_arena_printf(arena, "ST-%s", ins->instruction_id)
-                    : kn_arena_printf(arena, "ST-%s-%lld-%llu", touched[t].box,
-                                      (long long)time(NULL), (unsigned long long)++s_status_seq);
+            const char *status_id = ins ? kn_arena_printf(arena, "ST-%s", ins->instruction_id)
+                                        : kn_arena_printf(arena, "ST-%s-%lld-%llu", touched[t].box,
+                                                          self->id_base, ++self->id_seq);
             if (!status_id || s_status_row(cfg, node, action, &d, status_id, now, slot_from,
                                            slot_to, extra, arena))
                 goto nomem;

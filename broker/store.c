@@ -198,6 +198,12 @@ static const char s_instructions_due[] =
     "(sent_at IS NULL OR sent_at < now() - $2::bigint * interval '1 millisecond') "
     "ORDER BY id LIMIT $3::int) RETURNING id, instruction_id, content_type, payload";
 
+/* Instructions stored as sent that could not go straight out: due again now,
+ * so that s_deliver() sends them in their order. */
+static const char s_instructions_unsent[] =
+    "UPDATE instruction SET sent_at = NULL, attempts = greatest(attempts - 1, 0) "
+    "WHERE instruction_id = ANY($1::text[]) AND acked_at IS NULL";
+
 static const char s_instructions_acked[] =
     "UPDATE instruction SET acked_at = now() WHERE party = $1 AND instruction_id = ANY($2::text[]) "
     "AND acked_at IS NULL";
@@ -692,7 +698,11 @@ static int s_receive(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
              * batch did not commit. */
             const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
             self->failed = true;
-            self->repeat = state && !strcmp(state, "23505"); /* unique_violation */
+            /* a message stored before; any other unique violation (an
+             * instruction or notification id) is a fault, not a repeat */
+            const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+            self->repeat = state && !strcmp(state, "23505") && constraint &&
+                           !strcmp(constraint, "inbound_party_msg");
             self->data =
                 state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) && !self->repeat;
             snprintf(errbuf, errsize, "writing %zu messages and %zu events: %s", self->npending,
@@ -801,7 +811,7 @@ int kn_store_begin(kn_store_t *self, kn_inbound_t *items, size_t n, const kn_sto
 int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
 {
     int rc = 0;
-    while (self->npending > 0) {
+    while (self->busy) { /* a repeat sends the rest again, and reads that answer too */
         rc = s_receive(self, wait, errbuf, errsize);
         if (rc != S_REPEAT)
             break;
@@ -824,7 +834,11 @@ int kn_store_finish(kn_store_t *self, bool wait, char *errbuf, size_t errsize)
             if (!self->pending[i]->duplicate)
                 self->pending[kept++] = self->pending[i];
         self->npending = kept;
-        if (kept > 0 && (rc = s_send(self, errbuf, errsize)) != 0)
+        /* the rules' rows go even when every message was a repeat: the
+         * broker's memory already holds what they say */
+        const kn_store_extra_t *x = self->extra;
+        bool rows = x && (x->ndecisions || x->nvisits || x->ninstructions || x->noutbox);
+        if ((kept > 0 || rows) && (rc = s_send(self, errbuf, errsize)) != 0)
             break;
     }
     if (rc == KN_STORE_PENDING)
@@ -919,6 +933,34 @@ int kn_store_instructions_due(kn_store_t *self, const char *party, int64_t redel
 out:
     if (rc == KN_ENOMEM)
         snprintf(errbuf, errsize, "out of memory");
+    PQclear(res);
+    if (rc == KN_EDB)
+        s_disconnect(self);
+    return rc;
+}
+
+int kn_store_instructions_unsent(kn_store_t *self, const char *const *ids, size_t n,
+                                 kn_arena_t *arena, char *errbuf, size_t errsize)
+{
+    assert(!self->busy && "a batch is out");
+    if (n == 0)
+        return 0;
+    if (!kn_store_connected(self)) {
+        snprintf(errbuf, errsize, "not connected to PostgreSQL");
+        return KN_EDB;
+    }
+    s_params_t p;
+    if (s_text_array(&p, ids, n, arena)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return KN_ENOMEM;
+    }
+    PGresult *res =
+        PQexecParams(self->conn, s_instructions_unsent, 1, NULL, p.values, p.lengths, p.formats, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        snprintf(errbuf, errsize, "marking instructions due again: %s", PQerrorMessage(self->conn));
+        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
+    }
     PQclear(res);
     if (rc == KN_EDB)
         s_disconnect(self);
@@ -1070,8 +1112,15 @@ static const char s_known_sizes[] =
     "SELECT coalesce((SELECT reltuples FROM pg_class WHERE relname = 'visit'), 0)::int8, "
     "coalesce((SELECT reltuples FROM pg_class WHERE relname = 'event'), 0)::int8";
 
+/* Every box any event names (not only those with a visit: events are stored
+ * without visits when a batch is refused and written one by one, or while no
+ * table decides), walked through event_equipment one distinct box at a time;
+ * and the bills of events with no box. */
 static const char s_known[] =
-    "SELECT 0, equipment_reference FROM visit UNION ALL "
+    "WITH RECURSIVE b AS (SELECT min(equipment_reference) AS box FROM event "
+    "UNION ALL SELECT (SELECT min(e.equipment_reference) FROM event e "
+    "WHERE e.equipment_reference > b.box) FROM b WHERE b.box IS NOT NULL) "
+    "SELECT 0, box FROM b WHERE box IS NOT NULL UNION ALL "
     "SELECT 1, transport_document_reference FROM event "
     "WHERE equipment_reference IS NULL AND transport_document_reference IS NOT NULL";
 

@@ -166,6 +166,12 @@ int kn_store_instructions_due(kn_store_t *self, const char *party, int64_t redel
                               kn_arena_t *arena, kn_outgoing_t **out, size_t *n, char *errbuf,
                               size_t errsize);
 
+/* Instructions ids[0..n) were stored as sent with their batch but could not go
+ * out: make them due now, so they go in their order with the others.
+ * Returns 0, KN_EDB, KN_EINVAL or KN_ENOMEM.  Not while a batch is out. */
+int kn_store_instructions_unsent(kn_store_t *self, const char *const *ids, size_t n,
+                                 kn_arena_t *arena, char *errbuf, size_t errsize);
+
 /* Record that party acknowledged the instructions ids[0..n).  An id the party
  * was never sent is ignored.  Returns 0, KN_EDB or KN_EINVAL. */
 int kn_store_instructions_acked(kn_store_t *self, const char *party, const char *const *ids,
