@@ -46,6 +46,7 @@ int kn_cmd_parse(int argc, char **argv);
 int kn_cmd_recv(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);
+int kn_cmd_sim(int argc, char **argv);
 int kn_cmd_sink(int argc, char **argv);
 int kn_cmd_subscription(int argc, char **argv);
 int kn_cmd_why(int argc, char **argv);

@@ -26,6 +26,7 @@ static const struct {
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
     {"why", kn_cmd_why, "the decisions taken for a container, in plain words"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
+    {"sim", kn_cmd_sim, "the port-day simulator: write SCENARIO DIR (the parties' messages)"},
     {"sink", kn_cmd_sink, "a local HTTP server playing mini-program backend, EMS, SMS gateway"},
     {"subscription", kn_cmd_subscription, "DCSA event subscriptions: add | list | remove ID"},
 };
