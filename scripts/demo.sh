@@ -66,6 +66,12 @@ role = tax
 format = tax-xml
 public_key_file = xmtax.pub
 
+# kouan sim run sends the simulated day as these parties
+[sim]
+terminal_key_file = xhct.key
+customs_key_file = customs-3701.key
+tax_key_file = xmtax.key
+
 # kouan sink plays the mini-program backend, the SMS gateway and EMS
 [sink]
 listen = 127.0.0.1:0
@@ -179,6 +185,9 @@ echo "$CODE" | "$KOUAN" cert -c "$CONF" pickup CO2026-0001
 wait_outbox
 "$KOUAN" cert -c "$CONF" show CO2026-0001
 echo "kouan sink received: $(curl -fsS "$SINK/_sink/stats")"
+
+step "a simulated port day (conf/scenarios/default.ini) through the broker"
+"$KOUAN" sim run -c "$CONF" "$SRC/conf/scenarios/default.ini"
 
 step "the diversion rules an officer would check before deploying them"
 "$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5
