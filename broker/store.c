@@ -244,6 +244,7 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
                  {"kn_inbound_lookup", s_lookup_inbound},
                  {"kn_instructions_due", s_instructions_due},
                  {"kn_instructions_acked", s_instructions_acked},
+                 {"kn_instructions_unsent", s_instructions_unsent},
                  {"kn_decision", s_insert_decision},
                  {"kn_visit", s_upsert_visit},
                  {"kn_visit_close", s_close_visits},
@@ -941,36 +942,11 @@ out:
     return rc;
 }
 
-int kn_store_instructions_unsent(kn_store_t *self, const char *const *ids, size_t n,
-                                 kn_arena_t *arena, char *errbuf, size_t errsize)
-{
-    assert(!self->busy && "a batch is out");
-    if (n == 0)
-        return 0;
-    if (!kn_store_connected(self)) {
-        snprintf(errbuf, errsize, "not connected to PostgreSQL");
-        return KN_EDB;
-    }
-    s_params_t p;
-    if (s_text_array(&p, ids, n, arena)) {
-        snprintf(errbuf, errsize, "out of memory");
-        return KN_ENOMEM;
-    }
-    PGresult *res =
-        PQexecParams(self->conn, s_instructions_unsent, 1, NULL, p.values, p.lengths, p.formats, 0);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        snprintf(errbuf, errsize, "marking instructions due again: %s", PQerrorMessage(self->conn));
-        rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
-    }
-    PQclear(res);
-    if (rc == KN_EDB)
-        s_disconnect(self);
-    return rc;
-}
-
-int kn_store_instructions_acked(kn_store_t *self, const char *party, const char *const *ids,
-                                size_t n, kn_arena_t *arena, char *errbuf, size_t errsize)
+/* Run the prepared statement name on instructions ids[0..n) (of party, when
+ * not NULL: its first parameter); what says what for an error. */
+static int s_instructions_update(kn_store_t *self, const char *name, const char *party,
+                                 const char *const *ids, size_t n, kn_arena_t *arena,
+                                 const char *what, char *errbuf, size_t errsize)
 {
     assert(!self->busy && "a batch is out");
     if (n == 0)
@@ -986,18 +962,32 @@ int kn_store_instructions_acked(kn_store_t *self, const char *party, const char 
     }
     const char *values[2] = {party, p.values[0]};
     int lengths[2] = {0, p.lengths[0]}, formats[2] = {0, 1};
-    PGresult *res =
-        PQexecPrepared(self->conn, "kn_instructions_acked", 2, values, lengths, formats, 0);
+    int skip = party ? 0 : 1;
+    PGresult *res = PQexecPrepared(self->conn, name, 2 - skip, values + skip, lengths + skip,
+                                   formats + skip, 0);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        snprintf(errbuf, errsize, "recording acknowledged instructions: %s",
-                 PQerrorMessage(self->conn));
+        snprintf(errbuf, errsize, "%s: %s", what, PQerrorMessage(self->conn));
         rc = s_connection_lost(self) ? KN_EDB : KN_EINVAL;
     }
     PQclear(res);
     if (rc == KN_EDB)
         s_disconnect(self);
     return rc;
+}
+
+int kn_store_instructions_unsent(kn_store_t *self, const char *const *ids, size_t n,
+                                 kn_arena_t *arena, char *errbuf, size_t errsize)
+{
+    return s_instructions_update(self, "kn_instructions_unsent", NULL, ids, n, arena,
+                                 "marking instructions due again", errbuf, errsize);
+}
+
+int kn_store_instructions_acked(kn_store_t *self, const char *party, const char *const *ids,
+                                size_t n, kn_arena_t *arena, char *errbuf, size_t errsize)
+{
+    return s_instructions_update(self, "kn_instructions_acked", party, ids, n, arena,
+                                 "recording acknowledged instructions", errbuf, errsize);
 }
 
 int kn_store_load_visits(kn_store_t *self, const char *const *boxes, const char *const *bills,
