@@ -3,6 +3,7 @@
 #include "customs.h"
 #include "xmlsafe.h"
 
+#include "reader.h"
 #include "runner.h"
 
 #include <check.h>
@@ -19,34 +20,9 @@
 #error "KN_TEST_DATA_DIR must be defined by the build"
 #endif
 
-static kn_arena_t *s_arena;
-static kn_event_list_t s_out;
-static kn_error_t s_err;
-
-static void s_setup(void)
-{
-    s_arena = kn_arena_new(64 * 1024);
-    ck_assert_ptr_nonnull(s_arena);
-    memset(&s_out, 0, sizeof s_out);
-    memset(&s_err, 0, sizeof s_err);
-}
-
-static void s_teardown(void)
-{
-    kn_arena_destroy(&s_arena);
-}
-
 static int s_read_mem(const void *data, size_t len)
 {
-    kn_inmsg_t in = {
-        .party = "xmcustoms",
-        .role = KN_ROLE_CUSTOMS,
-        .format = "customs-xml",
-        .content_type = "application/xml",
-        .data = data,
-        .len = len,
-    };
-    return kn_customs_read(&in, s_arena, &s_out, &s_err);
+    return s_read_as(kn_customs_read, "xmcustoms", KN_ROLE_CUSTOMS, "customs-xml", data, len);
 }
 
 static int s_read_str(const char *xml)
