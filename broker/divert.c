@@ -435,6 +435,7 @@ typedef struct {
     const char *party, *msg_id;
     kn_visit_action_t action; /* what the rules said after the last message that changed it */
     char route[24];
+    char rule[64];    /* and the rule that said it */
     size_t last_item; /* 1 + the last message that touched the box */
     bool from_db;     /* found in the database (through its bill): never "unknown" */
 } s_touch_t;
@@ -447,10 +448,14 @@ static bool s_outcome_changed(s_touch_t *t, kn_visit_t *v, const kn_dmn_table_t 
 {
     kn_visit_decision_t d;
     kn_visit_action_t action = kn_visit_decide(v, table, &d);
-    if (action == t->action && !strcmp(d.route, t->route))
+    /* a new rule for the same route matters when it is told (visit.c sends
+     * the instruction again for it) */
+    if (action == t->action && !strcmp(d.route, t->route) &&
+        (action != KN_VISIT_SEND || !strcmp(d.rule_id, t->rule)))
         return false;
     t->action = action;
     snprintf(t->route, sizeof t->route, "%s", d.route);
+    snprintf(t->rule, sizeof t->rule, "%s", d.rule_id);
     return true;
 }
 

@@ -717,6 +717,12 @@ kn_visit_action_t kn_visit_decide(kn_visit_t *visit, const kn_dmn_table_t *table
         out->action = KN_VISIT_SEND;
         out->supersedes = true;
         out->note = "route changed: the new instruction supersedes the previous one";
+    } else if (visit->sent_rule[0] && out->rule_id[0] && strcmp(out->rule_id, visit->sent_rule)) {
+        /* same route for another reason (held, then released but duty
+         * unpaid): the terminal and the agent are told why it stays */
+        out->action = KN_VISIT_SEND;
+        out->supersedes = true;
+        out->note = "reason changed: the instruction is sent again with the new reason";
     } else {
         out->action = KN_VISIT_NONE;
         out->note = "route unchanged";
@@ -729,10 +735,12 @@ void kn_visit_sent(kn_visit_t *visit, const kn_visit_decision_t *decision)
     assert(visit && decision);
     if (decision->action == KN_VISIT_SEND) {
         visit->sent = s_copy(visit->sent_route, sizeof visit->sent_route, decision->route);
+        s_copy(visit->sent_rule, sizeof visit->sent_rule, decision->rule_id);
         visit->instructions++;
     } else if (decision->action == KN_VISIT_WITHDRAW) {
         visit->sent = false;
         visit->sent_route[0] = '\0';
+        visit->sent_rule[0] = '\0';
     }
 }
 

@@ -162,6 +162,8 @@ typedef struct {
     kn_visit_fact_t facts[KN_VISIT_MAX_FACTS];
     bool sent;             /* an instruction is in force at the terminal */
     char sent_route[24];   /* its route */
+    char sent_rule[64];    /* id of the rule that gave it; "" unknown (restored from the
+                              database: a changed reason alone then sends nothing) */
     uint32_t instructions; /* instructions sent (adds), for metrics and tests */
     char route[24];        /* the route last decided */
 } kn_visit_t;

@@ -30,7 +30,7 @@ assert_eq "RELEASED|AT_INSPECTION|AT_INSPECTION" \
 mkdir -p "$WORK/in"
 timeout 30 "$KOUAN" recv -c "$CONF" --idle 3 "$WORK/in" >/dev/null
 for box in COSU6123451 CSNU7041125 OOLU8890211; do
-    last=$(ls "$WORK/in"/KN-$box-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+    last=$WORK/in/$(ls "$WORK/in" | grep "^KN-$box-" | sort -t- -k3,3n -k4,4n | tail -n 1)
     route=$(sed -n 's:.*<ROUTE>\(.*\)</ROUTE>.*:\1:p' "$last")
     assert_contains "$expected" "$box=$route" "$box: the terminal's latest instruction says $route"
 done
@@ -40,7 +40,8 @@ timeout 30 "$KOUAN" recv -c "$CONF" -k "$WORK/customs.key" --idle 3 "$WORK/custo
 # (planned at 08:00 before the vessel came, moved to 09:00 when the box was
 # discharged at 08:19: two slots, two messages)
 assert_eq "2" "$(ls "$WORK/customs-in" | wc -l)" "customs gets a message per slot given"
-last=$(ls "$WORK"/customs-in/KN-OOLU8890211-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+# (names sort by their own fields, not the directory's, which may hold '-')
+last=$WORK/customs-in/$(ls "$WORK/customs-in" | grep '^KN-OOLU8890211-' | sort -t- -k3,3n -k4,4n | tail -n 1)
 assert_contains "$(cat "$last")" "<SLOT_START>2026-11-22T09:00:00+08:00</SLOT_START>" "customs is told the slot"
 assert_contains "$(cat "$last")" "<RECEIVER>customs-3701</RECEIVER>" "addressed to customs"
 assert_eq "$(kn_psql "select count(*) from instruction")" "$(kn_psql "select count(*) from instruction where acked_at is not null")" "every instruction acknowledged"
@@ -55,7 +56,7 @@ slot="XHCT inspection area|2026-11-22 09:00:00+08"
 slot_of() { kn_psql "select slot_area || '|' || to_char(slot_start at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') || '+08' from visit where equipment_reference = '$1' and closed_at is null"; }
 assert_eq "$slot" "$(slot_of OOLU8890211)" "the inspection box's slot, kept on its visit"
 assert_eq "" "$(slot_of CSNU7041125)" "no slot for the scan lane"
-last=$(ls "$WORK/in"/KN-OOLU8890211-* | sort -t- -k3,3n -k4,4n | tail -n 1)
+last=$WORK/in/$(ls "$WORK/in" | grep "^KN-OOLU8890211-" | sort -t- -k3,3n -k4,4n | tail -n 1)
 assert_contains "$(cat "$last")" "<INSPECTION_AREA>XHCT inspection area</INSPECTION_AREA>" "the terminal is told the area"
 assert_contains "$(cat "$last")" "<SLOT_START>2026-11-22T09:00:00+08:00</SLOT_START>" "and the slot's start"
 assert_contains "$(cat "$last")" "<SLOT_END>2026-11-22T10:00:00+08:00</SLOT_END>" "and its end"

@@ -497,11 +497,16 @@ START_TEST(test_replan_only_when_route_changes)
     ck_assert_str_eq(d.rule_id, "r9");
     ck_assert_str_eq(d.note, "first plan");
 
-    /* duty paid: declared now, still no instruction: same route, nothing sent */
+    /* duty paid: declared now, still no instruction: same route for another
+     * reason, sent again so that the terminal and the agent know why */
     s_apply(&v, s_tax("CMPL", "PAID", "COSU8801234567", "2026-11-22T04:54:40+08:00", "T-1"));
-    ck_assert_int_eq(s_decide(&v, &d), KN_VISIT_NONE);
+    ck_assert_int_eq(s_decide(&v, &d), KN_VISIT_SEND);
     ck_assert_str_eq(d.route, "YARD");
     ck_assert_str_eq(d.rule_id, "r10");
+    ck_assert(d.supersedes);
+    ck_assert_str_eq(d.note, "reason changed: the instruction is sent again with the new reason");
+    ck_assert_int_eq(s_decide(&v, &d), KN_VISIT_NONE); /* told once */
+    ck_assert_str_eq(d.note, "route unchanged");
 
     /* released: a new instruction supersedes the first */
     s_apply(&v, s_rels("COSU6123451", "COSU8801234567", "2026-11-22T05:42:10+08:00", "R-1"));
@@ -522,7 +527,7 @@ START_TEST(test_replan_only_when_route_changes)
     s_apply(&v, s_tax("CMPL", "PAID", "COSU8801234567", "2026-11-22T07:00:00+08:00", "T-4"));
     ck_assert_int_eq(s_decide(&v, &d), KN_VISIT_SEND);
     ck_assert_str_eq(d.route, "DIRECT_PICKUP");
-    ck_assert_uint_eq(kn_visit_instructions(&v), 4);
+    ck_assert_uint_eq(kn_visit_instructions(&v), 5);
 }
 END_TEST
 
