@@ -1,10 +1,18 @@
 /* kouan — the simulated port day (see generate.h).
  *
  * Two passes.  The first plans the day: boxes, bills, crane sequence,
- * customs decisions, inspections, tax and trucks, each as a time; every
- * message becomes a plan item (time, kind, what it is about).  The plan is
- * sorted by time, and the second pass writes each item's bytes in that order,
- * so that message ids and file names count up with time.
+ * customs decisions, tax, export gate-ins and the durations the flow needs
+ * (sim/flow.h), each as a time; every message becomes a plan item (time,
+ * kind, what it is about).  The plan is sorted by time, and the second pass
+ * writes each item's bytes in that order, so that message ids count up with
+ * time.
+ *
+ * What the flow decides (an import box through the gate, the release of an
+ * inspected bill) is written later, when the flow has its time:
+ * kn_sim_gate_out() and kn_sim_release() use what the first pass kept in
+ * struct kn_sim_gen and continue its id counters, so that ids stay unique in
+ * the whole day (they count up with time among the later messages, as the
+ * flow sends them in time order).
  *
  * Assumptions the scenario does not set are the S_* constants below.
  */
@@ -361,11 +369,10 @@ typedef struct {
     const char *goods;    /* FTX+AAA text */
     const char *setpoint; /* reefer set point, NULL for a dry box */
     const s_dg_t *dg;     /* dangerous goods, NULL when none */
-    size_t bill;          /* import: index of its bill */
-    int64_t reported_ms;  /* import: its discharge report was sent */
 } s_box_t;
 
-/* One import bill of lading, one declaration. */
+/* One import bill of lading, one declaration: what writing its messages
+ * needs beyond kn_sim_bill_t. */
 typedef struct {
     char no[16];               /* bill of lading number */
     char entry_id[19];         /* declaration number, 18 digits */
@@ -378,25 +385,37 @@ typedef struct {
     bool guarantee;            /* settled by guarantee, else paid */
     int64_t last_discharge_ms; /* last of its boxes ashore */
     int64_t decided_ms;        /* customs decision: CLM10041 */
+    int64_t ordered_ms;        /* inspection order: CLM10021, 0 when not inspected */
+    int64_t release_ms;        /* not inspected: CLM10011; 0 when inspected */
+    int64_t review_ms;         /* inspected: last box inspected to the release */
+    int64_t tax_ms;            /* TaxPayment */
     int64_t paid_ms;           /* PaidAt */
     int64_t amount_fen;        /* duty in CNY fen (cents) */
 } s_bill_t;
 
-typedef struct {
-    const kn_scenario_t *sc;
-    s_rng_t rng;
-    kn_sim_day_t *day;
-    s_box_t *ext; /* per day->boxes */
-    s_bill_t *bills;
-    size_t nbills;
+/* What the day keeps to write more messages after it is generated
+ * (day->gen): the writers' view of the day, and the id counters. */
+struct kn_sim_gen {
+    kn_scenario_t sc;    /* a copy: the day does not need the caller's to live on */
+    s_box_t *ext;        /* per day->boxes */
+    s_bill_t *bills;     /* per day->bills */
     size_t *crane;       /* box indices in crane order, call by call */
     int64_t *est_depart; /* per call: departure as planned at berthing */
+    char vessel[KN_SCENARIO_MAX_VESSELS][48]; /* per call: the subject in message names */
+    size_t edi_seq, customs_seq, tax_seq;     /* the last message id given */
+};
+
+/* What planning the day needs, for kn_sim_generate() only. */
+typedef struct {
+    struct kn_sim_gen *w;    /* kept in the day */
+    const kn_scenario_t *sc; /* &w->sc */
+    kn_sim_day_t *day;
+    s_rng_t rng;
     s_plan_t *plan;
     size_t nplan, plancap;
     uint64_t *numbers;  /* open-addressing set of container numbers drawn */
     size_t numbers_cap; /* a power of two */
     uint64_t bill_base, entry_base, guarantee_seq, booking_seq;
-    size_t edi_seq, customs_seq, tax_seq; /* message ids, in time order */
 } s_gen_t;
 
 static void s_plan(s_gen_t *g, int64_t at, s_kind_t kind, size_t call, size_t first, size_t count)
@@ -494,28 +513,27 @@ static void s_make_boxes(s_gen_t *g)
             size_t n = s_bill_size(&g->rng);
             if (n > left)
                 n = left;
-            s_bill_t *bill = &g->bills[g->nbills];
+            s_bill_t *bill = &g->w->bills[day->nbills];
             memset(bill, 0, sizeof *bill);
             snprintf(bill->no, sizeof bill->no, "%s%010llu", v->bill_prefix,
-                     (unsigned long long)(g->bill_base + g->nbills));
+                     (unsigned long long)(g->bill_base + day->nbills));
             snprintf(bill->entry_id, sizeof bill->entry_id, "%s%04d1%09llu", sc->customs, year,
-                     (unsigned long long)(g->entry_base + g->nbills));
+                     (unsigned long long)(g->entry_base + day->nbills));
             bill->agent = &s_agents[s_below(&g->rng, S_NAGENTS)];
             bill->call = c;
             bill->first = day->nboxes;
             bill->count = n;
             for (size_t i = 0; i < n; i++) {
                 kn_sim_box_t *box = &day->boxes[day->nboxes];
-                s_box_t *x = &g->ext[day->nboxes];
                 box->call = c;
+                box->bill_index = day->nbills;
                 box->direction = KN_SIM_IMPORT;
                 snprintf(box->bill, sizeof box->bill, "%s", bill->no);
                 snprintf(box->entry_id, sizeof box->entry_id, "%s", bill->entry_id);
-                s_box_cargo(g, box, x);
-                x->bill = g->nbills;
+                s_box_cargo(g, box, &g->w->ext[day->nboxes]);
                 day->nboxes++;
             }
-            g->nbills++;
+            day->nbills++;
             call->bills++;
             left -= n;
         }
@@ -533,7 +551,7 @@ static void s_make_boxes(s_gen_t *g)
                 box->call = c;
                 box->direction = KN_SIM_EXPORT;
                 snprintf(box->bill, sizeof box->bill, "%s", booking);
-                s_box_cargo(g, box, &g->ext[day->nboxes]);
+                s_box_cargo(g, box, &g->w->ext[day->nboxes]);
                 day->nboxes++;
             }
             left -= n;
@@ -565,7 +583,7 @@ static void s_quay(s_gen_t *g)
         const kn_scenario_vessel_t *v = &sc->vessels[c];
         kn_sim_call_t *call = &day->calls[c];
         size_t ni = call->import_boxes, ne = call->export_boxes, n = ni + ne;
-        size_t *order = g->crane + at;
+        size_t *order = g->w->crane + at;
         for (size_t i = 0; i < n; i++)
             order[i] = box + i;
         s_shuffle(&g->rng, order, ni); /* stowage, not bill order, decides the sequence */
@@ -604,7 +622,7 @@ static void s_quay(s_gen_t *g)
                     break;
                 report_at = end;
                 if (import)
-                    g->ext[order[k]].reported_ms = end;
+                    day->boxes[order[k]].reported_ms = end;
             }
             s_plan(g, report_at, import ? S_DISCHARGE : S_LOAD, c, at + first, k - first);
             last_report = report_at;
@@ -612,7 +630,7 @@ static void s_quay(s_gen_t *g)
         /* as the terminal announces it at berthing: the planned crane time
          * plus sailing, to the next half hour */
         int64_t planned = start + (int64_t)n * interval + S_SAILING;
-        g->est_depart[c] = (planned + 30 * S_MINUTE - 1) / (30 * S_MINUTE) * (30 * S_MINUTE);
+        g->w->est_depart[c] = (planned + 30 * S_MINUTE - 1) / (30 * S_MINUTE) * (30 * S_MINUTE);
         call->departure_ms = call->last_move_ms + S_SAILING;
         if (call->departure_ms < last_report)
             call->departure_ms = last_report;
@@ -624,74 +642,23 @@ static void s_quay(s_gen_t *g)
 }
 
 /* ------------------------------------------------------------------------ */
-/* customs, inspection, tax, trucks                                         */
-
-typedef struct {
-    int64_t ready_ms; /* earliest start */
-    size_t box;
-} s_request_t;
-
-static int s_request_cmp(const void *a, const void *b)
-{
-    const s_request_t *x = a, *y = b;
-    if (x->ready_ms != y->ready_ms)
-        return x->ready_ms < y->ready_ms ? -1 : 1;
-    return x->box < y->box ? -1 : x->box > y->box;
-}
-
-/* Give each manual inspection the first free slot of the area at or after
- * its ready time.  Requests come sorted by ready time, so every open slot
- * between a request's ready time and the slot it took is taken: the next
- * request's slot is after both its own ready time and the last slot given. */
-static void s_slots(s_gen_t *g, s_request_t *req, size_t n)
-{
-    const kn_scenario_t *sc = g->sc;
-    const int64_t cap = sc->capacity_per_hour;
-    int64_t last = -1; /* slot index from sc->day_ms: hour i / cap, place i % cap */
-
-    qsort(req, n, sizeof *req, s_request_cmp);
-    for (size_t k = 0; k < n; k++) {
-        int64_t from = req[k].ready_ms - sc->day_ms;
-        int64_t i = from <= 0 ? 0 : (from * cap + S_HOUR - 1) / S_HOUR;
-        if (i <= last)
-            i = last + 1;
-        for (;;) {
-            int64_t hour = i / cap, day = hour / 24, hod = hour % 24;
-            if (hod < sc->opens_hour)
-                i = (day * 24 + sc->opens_hour) * cap;
-            else if (hod >= sc->closes_hour)
-                i = ((day + 1) * 24 + sc->opens_hour) * cap;
-            else
-                break;
-        }
-        last = i;
-        kn_sim_box_t *box = &g->day->boxes[req[k].box];
-        box->inspection_ms = s_sec(sc->day_ms + i / cap * S_HOUR + i % cap * S_HOUR / cap);
-        box->inspected_ms =
-            box->inspection_ms + S_MINUTE + s_spread(&g->rng, sc->inspection_minutes * S_MINUTE);
-    }
-}
+/* customs, tax, gate-ins, and the durations the flow needs                 */
 
 static int64_t s_max(int64_t a, int64_t b)
 {
     return a > b ? a : b;
 }
 
-static int s_customs(s_gen_t *g)
+/* Every draw below comes in a fixed order (bills, then bills again, then
+ * boxes), so that the day stays the same for the same seed. */
+static void s_customs(s_gen_t *g)
 {
     const kn_scenario_t *sc = g->sc;
     kn_sim_day_t *day = g->day;
     s_rng_t *r = &g->rng;
-    s_request_t *req = NULL;
-    size_t nreq = 0;
-    int rc = KN_ENOMEM;
 
-    req = calloc(day->nboxes ? day->nboxes : 1, sizeof *req);
-    if (!req)
-        goto out;
-
-    for (size_t b = 0; b < g->nbills; b++) {
-        s_bill_t *bill = &g->bills[b];
+    for (size_t b = 0; b < day->nbills; b++) {
+        s_bill_t *bill = &g->w->bills[b];
         int64_t berth = day->calls[bill->call].berth_ms;
         for (size_t i = 0; i < bill->count; i++)
             bill->last_discharge_ms =
@@ -708,83 +675,73 @@ static int s_customs(s_gen_t *g)
         if (s_chance(r, sc->inspection_rate))
             bill->inspect =
                 s_chance(r, sc->scan_share) ? KN_SIM_INSPECT_SCAN : KN_SIM_INSPECT_MANUAL;
-        int64_t ordered = 0;
         if (bill->inspect != KN_SIM_INSPECT_NONE) {
-            ordered = s_between(r, bill->decided_ms + S_MINUTE, bill->decided_ms + 5 * S_MINUTE);
-            s_plan(g, ordered, S_CLM10021, bill->call, b, 1);
+            bill->ordered_ms =
+                s_between(r, bill->decided_ms + S_MINUTE, bill->decided_ms + 5 * S_MINUTE);
+            s_plan(g, bill->ordered_ms, S_CLM10021, bill->call, b, 1);
         }
 
         /* duty: before berthing only for a bill already declared */
         bill->guarantee = s_chance(r, sc->tax_guarantee_share);
         bool before = bill->declared && s_chance(r, sc->tax_paid_before_arrival);
-        int64_t tax =
+        bill->tax_ms =
             before ? s_between(r, declared + 30 * S_MINUTE, berth - 30 * S_MINUTE)
                    : s_between(r, s_max(bill->decided_ms, bill->last_discharge_ms) + 15 * S_MINUTE,
                                s_max(bill->decided_ms, bill->last_discharge_ms) + 6 * S_HOUR);
-        bill->paid_ms = s_between(r, tax - 3 * S_MINUTE, tax - 10 * S_SECOND);
+        bill->paid_ms = s_between(r, bill->tax_ms - 3 * S_MINUTE, bill->tax_ms - 10 * S_SECOND);
         if (bill->guarantee)
             snprintf(bill->guarantee_no, sizeof bill->guarantee_no, "BG-%.4s-%04llu", sc->date,
                      (unsigned long long)g->guarantee_seq++);
-        s_plan(g, tax, S_TAX, bill->call, b, 1);
+        s_plan(g, bill->tax_ms, S_TAX, bill->call, b, 1);
 
+        double inspect_mean =
+            (bill->inspect == KN_SIM_INSPECT_SCAN ? sc->scan_minutes : sc->inspection_minutes) *
+            (double)S_MINUTE;
         for (size_t i = 0; i < bill->count; i++) {
-            size_t k = bill->first + i;
-            kn_sim_box_t *box = &day->boxes[k];
+            kn_sim_box_t *box = &day->boxes[bill->first + i];
             box->declared_before_arrival = bill->declared;
             box->inspect = bill->inspect;
-            box->tax_ms = tax;
+            box->tax_ms = bill->tax_ms;
             bill->amount_fen += 200000 + (int64_t)s_below(r, 7800000); /* 2,000-80,000 CNY */
             if (bill->inspect == KN_SIM_INSPECT_NONE)
                 continue;
-            int64_t ready = s_max(box->discharge_ms, ordered) + sc->lead_minutes * S_MINUTE;
-            if (bill->inspect == KN_SIM_INSPECT_MANUAL) {
-                req[nreq++] = (s_request_t){ready, k};
-            } else {
-                box->inspection_ms = ready;
-                box->inspected_ms = ready + S_MINUTE + s_spread(r, sc->scan_minutes * S_MINUTE);
-            }
+            box->inspection_duration_ms = S_MINUTE + s_spread(r, inspect_mean);
+            box->appointment_delay_ms =
+                s_spread(r, sc->inspection_appointment_hours * (double)S_HOUR);
         }
     }
-    s_slots(g, req, nreq);
 
-    /* release: at the decision, or once the bill's last box is inspected */
-    for (size_t b = 0; b < g->nbills; b++) {
-        s_bill_t *bill = &g->bills[b];
-        int64_t release;
-        if (bill->inspect == KN_SIM_INSPECT_NONE)
-            release = s_between(r, bill->decided_ms + S_MINUTE, bill->decided_ms + 10 * S_MINUTE);
-        else {
-            int64_t done = 0;
-            for (size_t i = 0; i < bill->count; i++)
-                done = s_max(done, day->boxes[bill->first + i].inspected_ms);
-            release = s_between(r, done + 10 * S_MINUTE, done + 45 * S_MINUTE);
+    /* release: soon after the decision when not inspected; an inspected
+     * bill waits for its inspections, which the flow plays (kn_sim_release),
+     * and then for customs' review of them */
+    for (size_t b = 0; b < day->nbills; b++) {
+        s_bill_t *bill = &g->w->bills[b];
+        if (bill->inspect != KN_SIM_INSPECT_NONE) {
+            bill->review_ms = s_between(r, 10 * S_MINUTE, 45 * S_MINUTE);
+            continue;
         }
-        s_plan(g, release, S_CLM10011, bill->call, b, 1);
+        bill->release_ms =
+            s_between(r, bill->decided_ms + S_MINUTE, bill->decided_ms + 10 * S_MINUTE);
+        s_plan(g, bill->release_ms, S_CLM10011, bill->call, b, 1);
         for (size_t i = 0; i < bill->count; i++)
-            day->boxes[bill->first + i].release_ms = release;
+            day->boxes[bill->first + i].release_ms = bill->release_ms;
     }
 
-    /* trucks: once the box is reported ashore, released, duty settled and
-     * inspected; exports: at the gate before their vessel berths */
+    /* imports: the waits of agents and trucks, which the flow plays;
+     * exports: at the gate before their vessel berths */
     for (size_t k = 0; k < day->nboxes; k++) {
         kn_sim_box_t *box = &day->boxes[k];
-        int64_t berth = day->calls[box->call].berth_ms;
         if (box->direction == KN_SIM_IMPORT) {
-            int64_t ready = s_max(s_max(g->ext[k].reported_ms, box->release_ms),
-                                  s_max(box->tax_ms, box->inspected_ms));
-            box->truck_ms =
-                ready + S_QUAY_TO_GATE + s_spread(r, sc->truck_delay_minutes * S_MINUTE);
-            s_plan(g, box->truck_ms, S_GATE_OUT, box->call, k, 1);
+            box->truck_delay_ms =
+                S_QUAY_TO_GATE + s_spread(r, sc->truck_delay_minutes * (double)S_MINUTE);
+            box->notice_delay_ms = s_spread(r, sc->pickup_notice_hours * (double)S_HOUR);
         } else {
+            int64_t berth = day->calls[box->call].berth_ms;
             double mean = sc->export_gate_in_hours_before_berth * (double)S_HOUR - (double)S_CUTOFF;
             box->gate_in_ms = s_sec(berth - S_CUTOFF - s_spread(r, mean));
             s_plan(g, box->gate_in_ms, S_GATE_IN, box->call, k, 1);
         }
     }
-    rc = 0;
-out:
-    free(req);
-    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -798,12 +755,12 @@ static void s_tdt_vessel(s_edi_t *e, const kn_scenario_vessel_t *v)
           s_edi_esc(name, sizeof name, v->ship_name));
 }
 
-static void s_interchange_open(s_gen_t *g, s_edi_t *e, int64_t at, char ref[24])
+static void s_interchange_open(struct kn_sim_gen *w, s_edi_t *e, int64_t at, char ref[24])
 {
     char when[16];
-    snprintf(ref, 24, "%s%06zu", g->sc->terminal, ++g->edi_seq);
+    snprintf(ref, 24, "%s%06zu", w->sc.terminal, ++w->edi_seq);
     s_put(e->b, "UNA:+.? '\r\n");
-    s_put(e->b, "UNB+UNOA:2+%s+%s+%s+%s'\r\n", g->sc->terminal, S_RECIPIENT, s_unb_time(at, when),
+    s_put(e->b, "UNB+UNOA:2+%s+%s+%s+%s'\r\n", w->sc.terminal, S_RECIPIENT, s_unb_time(at, when),
           ref);
 }
 
@@ -824,17 +781,18 @@ static void s_interchange_close(s_edi_t *e, const char *ref)
     s_put(e->b, "UNZ+%u+%s'\r\n", e->messages, ref);
 }
 
-static void s_write_berman(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
+static void s_write_berman(struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                           s_buf_t *b)
 {
-    const kn_scenario_t *sc = g->sc;
+    const kn_scenario_t *sc = &w->sc;
     const kn_scenario_vessel_t *v = &sc->vessels[p->call];
-    const kn_sim_call_t *call = &g->day->calls[p->call];
+    const kn_sim_call_t *call = &day->calls[p->call];
     s_edi_t e = {b, 0, 0};
     char ref[24], t1[16], t2[16];
 
-    s_interchange_open(g, &e, p->at_ms, ref);
+    s_interchange_open(w, &e, p->at_ms, ref);
     s_message_open(&e, "BERMAN:D:95B:UN");
-    s_seg(&e, "BGM++%s-BER-%06zu+9", sc->terminal, g->edi_seq);
+    s_seg(&e, "BGM++%s-BER-%06zu+9", sc->terminal, w->edi_seq);
     s_seg(&e, "DTM+137:%s:203", s_edi_time(p->at_ms, t1));
     s_seg(&e, "NAD+CA+%s:172:20", v->carrier);
     s_tdt_vessel(&e, v);
@@ -842,7 +800,7 @@ static void s_write_berman(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     s_seg(&e, "LOC+153+%s:139:6+%s:TER:ZZZ", sc->locode, sc->terminal);
     if (p->kind == S_BERTH) {
         s_seg(&e, "DTM+178:%s:203", s_edi_time(call->berth_ms, t1));
-        s_seg(&e, "DTM+133:%s:203", s_edi_time(g->est_depart[p->call], t2));
+        s_seg(&e, "DTM+133:%s:203", s_edi_time(w->est_depart[p->call], t2));
     } else
         s_seg(&e, "DTM+186:%s:203", s_edi_time(call->departure_ms, t1));
     s_message_close(&e);
@@ -850,26 +808,27 @@ static void s_write_berman(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
 }
 
 /* COARRI for the boxes of one report window (ITG profile as the sample). */
-static void s_write_coarri(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
+static void s_write_coarri(struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                           s_buf_t *b)
 {
-    const kn_scenario_t *sc = g->sc;
+    const kn_scenario_t *sc = &w->sc;
     const kn_scenario_vessel_t *v = &sc->vessels[p->call];
     bool discharge = p->kind == S_DISCHARGE;
     s_edi_t e = {b, 0, 0};
     char ref[24], t[16], text[128];
 
-    s_interchange_open(g, &e, p->at_ms, ref);
+    s_interchange_open(w, &e, p->at_ms, ref);
     s_message_open(&e, "COARRI:D:95B:UN:ITG13");
     s_seg(&e, "BGM+%s+%s-%s-%06zu+9", discharge ? "44" : "46", sc->terminal,
-          discharge ? "DIS" : "LOA", g->edi_seq);
+          discharge ? "DIS" : "LOA", w->edi_seq);
     s_tdt_vessel(&e, v);
     s_seg(&e, "LOC+%s+%s:139:6+%s:TER:ZZZ", discharge ? "11" : "9", sc->locode, sc->terminal);
-    s_seg(&e, "DTM+178:%s:203", s_edi_time(g->day->calls[p->call].berth_ms, t));
+    s_seg(&e, "DTM+178:%s:203", s_edi_time(day->calls[p->call].berth_ms, t));
     s_seg(&e, "NAD+CF+%s:172:20", v->carrier);
     for (size_t i = 0; i < p->count; i++) {
-        size_t k = g->crane[p->first + i];
-        const kn_sim_box_t *box = &g->day->boxes[k];
-        const s_box_t *x = &g->ext[k];
+        size_t k = w->crane[p->first + i];
+        const kn_sim_box_t *box = &day->boxes[k];
+        const s_box_t *x = &w->ext[k];
         s_seg(&e, "EQD+CN+%s+%s:102:5++%s+5", box->number, box->iso_code, discharge ? "3" : "2");
         s_seg(&e, "RFF+%s:%s", discharge ? "BM" : "BN", box->bill);
         s_seg(&e, "DTM+203:%s:203", s_edi_time(discharge ? box->discharge_ms : box->load_ms, t));
@@ -888,26 +847,28 @@ static void s_write_coarri(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     s_interchange_close(&e, ref);
 }
 
-/* CODECO for one truck at the gate. */
-static void s_write_codeco(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
+/* CODECO for one truck at the gate at p->at_ms (gate-in: the box's
+ * gate_in_ms; gate-out: when the flow lets it leave). */
+static void s_write_codeco(struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                           s_buf_t *b)
 {
-    const kn_scenario_t *sc = g->sc;
-    const kn_sim_box_t *box = &g->day->boxes[p->first];
-    const s_box_t *x = &g->ext[p->first];
+    const kn_scenario_t *sc = &w->sc;
+    const kn_sim_box_t *box = &day->boxes[p->first];
+    const s_box_t *x = &w->ext[p->first];
     bool in = p->kind == S_GATE_IN;
     s_edi_t e = {b, 0, 0};
     char ref[24], t[16];
 
-    s_interchange_open(g, &e, p->at_ms, ref);
+    s_interchange_open(w, &e, p->at_ms, ref);
     s_message_open(&e, "CODECO:D:95B:UN:ITG14");
     s_seg(&e, "BGM+%s+%s-%s-%06zu+9", in ? "34" : "36", sc->terminal, in ? "GIN" : "GOUT",
-          g->edi_seq);
+          w->edi_seq);
     s_seg(&e, "NAD+MS+%s:172:ZZZ", sc->terminal);
     if (in) /* the vessel the box is booked on */
         s_tdt_vessel(&e, &sc->vessels[p->call]);
     s_seg(&e, "EQD+CN+%s+%s:102:5+%s+5", box->number, box->iso_code, in ? "1+2" : "2+3");
     s_seg(&e, "RFF+%s:%s", in ? "BN" : "BM", box->bill);
-    s_seg(&e, "DTM+7:%s:203", s_edi_time(in ? box->gate_in_ms : box->truck_ms, t));
+    s_seg(&e, "DTM+7:%s:203", s_edi_time(p->at_ms, t));
     s_seg(&e, "LOC+165+%s:139:6+%s:TER:ZZZ", sc->locode, sc->terminal);
     if (in) {
         s_seg(&e, "MEA+AAE+VGM+KGM:%d", x->weight_kg);
@@ -930,11 +891,12 @@ static const char *s_exam_type(kn_sim_inspect_t inspect)
 
 /* CLM10041 and CLM10021 indented with the containers inside the bill, as the
  * samples write them; CLM10011 on one line with the containers beside it. */
-static void s_write_clm(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
+static void s_write_clm(struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                        s_buf_t *b)
 {
-    const kn_scenario_t *sc = g->sc;
+    const kn_scenario_t *sc = &w->sc;
     const kn_scenario_vessel_t *v = &sc->vessels[p->call];
-    const s_bill_t *bill = &g->bills[p->first];
+    const s_bill_t *bill = &w->bills[p->first];
     const char *type = p->kind == S_CLM10041   ? "CLM10041"
                        : p->kind == S_CLM10021 ? "CLM10021"
                                                : "CLM10011";
@@ -942,12 +904,12 @@ static void s_write_clm(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     const char *nl = release ? "" : "\n", *i1 = release ? "" : "  ", *i2 = release ? "" : "    ",
                *i3 = release ? "" : "      ", *i4 = release ? "" : "        ";
     char when[24], agent[200];
-    s_clock_t day = s_local(sc->day_ms);
+    s_clock_t date = s_local(sc->day_ms);
 
     s_put(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MESSAGE>%s", nl);
     s_put(b, "%s<MESSAGE_HEAD>%s", i1, nl);
-    s_put(b, "%s<MESSAGE_ID>%s%02d%02d%02d%010zu</MESSAGE_ID>%s", i2, sc->customs, day.year % 100,
-          day.month, day.day, ++g->customs_seq, nl);
+    s_put(b, "%s<MESSAGE_ID>%s%02d%02d%02d%010zu</MESSAGE_ID>%s", i2, sc->customs, date.year % 100,
+          date.month, date.day, ++w->customs_seq, nl);
     s_put(b, "%s<FUNCTION_CODE>2</FUNCTION_CODE>%s", i2, nl);
     s_put(b, "%s<MESSAGE_TYPE>%s</MESSAGE_TYPE>%s", i2, type, nl);
     s_put(b, "%s<SENDER>%s</SENDER>%s", i2, sc->customs, nl);
@@ -973,8 +935,8 @@ static void s_write_clm(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     if (release)
         s_put(b, "</BILL_INFO>");
     for (size_t i = 0; i < bill->count; i++) {
-        const kn_sim_box_t *box = &g->day->boxes[bill->first + i];
-        const s_box_t *x = &g->ext[bill->first + i];
+        const kn_sim_box_t *box = &day->boxes[bill->first + i];
+        const s_box_t *x = &w->ext[bill->first + i];
         s_put(b, "%s<CONTAINER_INFO>%s", i3, nl);
         s_put(b, "%s<CONTA_NO>%s</CONTA_NO>%s", i4, box->number, nl);
         s_put(b, "%s<CONTA_MODEL>F</CONTA_MODEL>%s", i4, nl);
@@ -993,16 +955,16 @@ static void s_write_clm(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     s_put(b, "</MESSAGE>\n");
 }
 
-static void s_write_tax(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
+static void s_write_tax(struct kn_sim_gen *w, const s_plan_t *p, s_buf_t *b)
 {
-    const kn_scenario_t *sc = g->sc;
-    const s_bill_t *bill = &g->bills[p->first];
+    const kn_scenario_t *sc = &w->sc;
+    const s_bill_t *bill = &w->bills[p->first];
     char when[32];
-    s_clock_t day = s_local(sc->day_ms);
+    s_clock_t date = s_local(sc->day_ms);
 
     s_put(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TaxPayment>\n  <Head>\n");
-    s_put(b, "    <MessageID>TAX-%s-%04d%02d%02d-%06zu</MessageID>\n", sc->tax_region, day.year,
-          day.month, day.day, ++g->tax_seq);
+    s_put(b, "    <MessageID>TAX-%s-%04d%02d%02d-%06zu</MessageID>\n", sc->tax_region, date.year,
+          date.month, date.day, ++w->tax_seq);
     s_put(b, "    <MessageType>%s</MessageType>\n",
           bill->guarantee ? "GUARANTEE_ACCEPTED" : "DUTY_PAID");
     s_put(b, "    <SenderID>%s</SenderID>\n", sc->tax_office);
@@ -1020,7 +982,7 @@ static void s_write_tax(s_gen_t *g, const s_plan_t *p, s_buf_t *b)
     s_put(b, "  </Payment>\n</TaxPayment>\n");
 }
 
-static const char *s_kind_name(const s_plan_t *p, const s_gen_t *g)
+static const char *s_kind_name(const struct kn_sim_gen *w, const s_plan_t *p)
 {
     switch (p->kind) {
     case S_BERTH:
@@ -1042,7 +1004,7 @@ static const char *s_kind_name(const s_plan_t *p, const s_gen_t *g)
     case S_CLM10011:
         return "clm10011";
     case S_TAX:
-        return g->bills[p->first].guarantee ? "guarantee-accepted" : "duty-paid";
+        return w->bills[p->first].guarantee ? "guarantee-accepted" : "duty-paid";
     }
     return "?";
 }
@@ -1069,8 +1031,47 @@ static int s_plan_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Write msg from plan item p (the seq-th message of the day). */
-static int s_write(s_gen_t *g, const s_plan_t *p, size_t seq, int width, kn_sim_msg_t *msg)
+/* The name's subject: the vessel for BERMAN and COARRI, the bill for customs
+ * and tax, the container for CODECO.  HHMM-role-kind-subject is then unique
+ * for every kind but COARRI, of which a call sends several of one kind.
+ * Their window ends differ, so their HHMM do within any 24 hours; a call
+ * whose crane work goes on longer adds _d and the whole days since it
+ * berthed (two reports at the same HHMM are whole days apart, so their
+ * counts differ). */
+static void s_subject(const struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                      char *out, size_t size)
+{
+    switch (p->kind) {
+    case S_BERTH:
+    case S_DEPART:
+        snprintf(out, size, "%s", w->vessel[p->call]);
+        return;
+    case S_DISCHARGE:
+    case S_LOAD: {
+        int64_t later = (p->at_ms - day->calls[p->call].berth_ms) / (24 * S_HOUR);
+        if (later > 0)
+            snprintf(out, size, "%s_d%lld", w->vessel[p->call], (long long)later);
+        else
+            snprintf(out, size, "%s", w->vessel[p->call]);
+        return;
+    }
+    case S_GATE_IN:
+    case S_GATE_OUT:
+        snprintf(out, size, "%s", day->boxes[p->first].number);
+        return;
+    case S_CLM10041:
+    case S_CLM10021:
+    case S_CLM10011:
+    case S_TAX:
+        snprintf(out, size, "%s", w->bills[p->first].no);
+        return;
+    }
+    snprintf(out, size, "?");
+}
+
+/* Write msg from plan item p. */
+static int s_write(struct kn_sim_gen *w, const kn_sim_day_t *day, const s_plan_t *p,
+                   kn_sim_msg_t *msg)
 {
     s_buf_t b = {0};
     int rc = KN_ENOMEM;
@@ -1078,23 +1079,23 @@ static int s_write(s_gen_t *g, const s_plan_t *p, size_t seq, int width, kn_sim_
     switch (p->kind) {
     case S_BERTH:
     case S_DEPART:
-        s_write_berman(g, p, &b);
+        s_write_berman(w, day, p, &b);
         break;
     case S_DISCHARGE:
     case S_LOAD:
-        s_write_coarri(g, p, &b);
+        s_write_coarri(w, day, p, &b);
         break;
     case S_GATE_IN:
     case S_GATE_OUT:
-        s_write_codeco(g, p, &b);
+        s_write_codeco(w, day, p, &b);
         break;
     case S_CLM10041:
     case S_CLM10021:
     case S_CLM10011:
-        s_write_clm(g, p, &b);
+        s_write_clm(w, day, p, &b);
         break;
     case S_TAX:
-        s_write_tax(g, p, &b);
+        s_write_tax(w, p, &b);
         break;
     }
     if (b.oom)
@@ -1106,28 +1107,22 @@ static int s_write(s_gen_t *g, const s_plan_t *p, size_t seq, int width, kn_sim_
                   : msg->role == KN_ROLE_CUSTOMS ? "customs-xml"
                                                  : "tax-xml";
     msg->content_type = msg->role == KN_ROLE_TERMINAL ? "application/edifact" : "application/xml";
-    msg->kind = s_kind_name(p, g);
+    msg->kind = s_kind_name(w, p);
     msg->call = p->call;
     msg->payload = (unsigned char *)b.p;
     msg->len = b.len;
     b.p = NULL;
 
-    char vessel[40];
-    size_t n = 0;
-    for (const char *c = g->sc->vessels[p->call].name; *c && n + 1 < sizeof vessel; c++)
-        if (*c != '-')
-            vessel[n++] = *c;
-    vessel[n] = '\0';
+    char subject[64];
+    s_subject(w, day, p, subject, sizeof subject);
     s_clock_t c = s_local(p->at_ms);
-    /* the names sort as the messages go; width is at most 9 digits here, and
-     * a name that did not fit would still be a unique prefix */
-    int n_printed = snprintf(msg->name, sizeof msg->name, "%0*zu-%02d%02d-%s-%s-%s.%s",
-                             width > 9 ? 9 : width, seq, c.hour, c.minute, kn_role_name(msg->role),
-                             msg->kind, vessel, msg->role == KN_ROLE_TERMINAL ? "edi" : "xml");
-    if (n_printed < 0 || (size_t)n_printed >= sizeof msg->name) {
-        rc = KN_EINVAL;
-        goto out;
-    }
+    /* at most 79 characters: HHMM, role (8), kind (18), subject (42: a vessel
+     * of 32 with _c32 and _d1667), three '-', extension */
+    int n = snprintf(msg->name, sizeof msg->name, "%02d%02d-%s-%s-%s.%s", c.hour, c.minute,
+                     kn_role_name(msg->role), msg->kind, subject,
+                     msg->role == KN_ROLE_TERMINAL ? "edi" : "xml");
+    assert(n > 0 && (size_t)n < sizeof msg->name);
+    (void)n;
     rc = 0;
 out:
     free(b.p);
@@ -1137,6 +1132,18 @@ out:
 /* ------------------------------------------------------------------------ */
 /* public                                                                   */
 
+static void s_gen_free(struct kn_sim_gen **w)
+{
+    if (!*w)
+        return;
+    free((*w)->ext);
+    free((*w)->bills);
+    free((*w)->crane);
+    free((*w)->est_depart);
+    free(*w);
+    *w = NULL;
+}
+
 void kn_sim_day_destroy(kn_sim_day_t **day)
 {
     if (!day || !*day)
@@ -1145,14 +1152,38 @@ void kn_sim_day_destroy(kn_sim_day_t **day)
         free((*day)->msgs[i].payload);
     free((*day)->msgs);
     free((*day)->boxes);
+    free((*day)->bills);
     free((*day)->calls);
+    s_gen_free(&(*day)->gen);
     free(*day);
     *day = NULL;
 }
 
+/* The vessel of each call as message names write it: its name without '-'
+ * (the names' separator), and, when an earlier call's reads the same
+ * (COSCO-XIAMEN, COSCOXIAMEN), _c and the call's number. */
+static void s_vessel_subjects(struct kn_sim_gen *w)
+{
+    char base[KN_SCENARIO_MAX_VESSELS][sizeof w->sc.vessels[0].name];
+    for (size_t c = 0; c < w->sc.nvessels; c++) {
+        size_t n = 0;
+        for (const char *ch = w->sc.vessels[c].name; *ch; ch++)
+            if (*ch != '-')
+                base[c][n++] = *ch;
+        base[c][n] = '\0';
+        bool again = false;
+        for (size_t e = 0; e < c && !again; e++)
+            again = !strcmp(base[e], base[c]);
+        if (again)
+            snprintf(w->vessel[c], sizeof w->vessel[c], "%.32s_c%u", base[c], (unsigned)c + 1);
+        else
+            snprintf(w->vessel[c], sizeof w->vessel[c], "%.32s", base[c]);
+    }
+}
+
 int kn_sim_generate(const kn_scenario_t *sc, kn_sim_day_t **out, char *errbuf, size_t errsize)
 {
-    s_gen_t g = {.sc = sc};
+    s_gen_t g = {0};
     kn_sim_day_t *day = NULL;
     size_t nboxes = 0, nimports = 0;
     int rc = KN_ENOMEM;
@@ -1165,19 +1196,24 @@ int kn_sim_generate(const kn_scenario_t *sc, kn_sim_day_t **out, char *errbuf, s
         nimports += (size_t)sc->vessels[c].import_boxes;
         nboxes += (size_t)(sc->vessels[c].import_boxes + sc->vessels[c].export_boxes);
     }
-    assert(sc->capacity_per_hour >= 1 && sc->opens_hour < sc->closes_hour);
 
     day = calloc(1, sizeof *day);
     if (!day)
         goto out;
+    day->gen = g.w = calloc(1, sizeof *g.w);
+    if (!g.w)
+        goto out;
+    g.w->sc = *sc;
+    g.sc = &g.w->sc;
+    g.day = day;
     day->ncalls = sc->nvessels;
     day->calls = calloc(day->ncalls, sizeof *day->calls);
     day->boxes = calloc(nboxes ? nboxes : 1, sizeof *day->boxes);
-    g.day = day;
-    g.ext = calloc(nboxes ? nboxes : 1, sizeof *g.ext);
-    g.bills = calloc(nimports ? nimports : 1, sizeof *g.bills);
-    g.crane = calloc(nboxes ? nboxes : 1, sizeof *g.crane);
-    g.est_depart = calloc(day->ncalls, sizeof *g.est_depart);
+    day->bills = calloc(nimports ? nimports : 1, sizeof *day->bills);
+    g.w->ext = calloc(nboxes ? nboxes : 1, sizeof *g.w->ext);
+    g.w->bills = calloc(nimports ? nimports : 1, sizeof *g.w->bills);
+    g.w->crane = calloc(nboxes ? nboxes : 1, sizeof *g.w->crane);
+    g.w->est_depart = calloc(day->ncalls, sizeof *g.w->est_depart);
     /* per call two BERMAN, at most one report per box, per bill four
      * customs and tax messages, per box one gate message */
     g.plancap = 2 * day->ncalls + 2 * nboxes + 4 * nimports;
@@ -1185,9 +1221,10 @@ int kn_sim_generate(const kn_scenario_t *sc, kn_sim_day_t **out, char *errbuf, s
     for (g.numbers_cap = 16; g.numbers_cap < 2 * nboxes; g.numbers_cap *= 2)
         ;
     g.numbers = calloc(g.numbers_cap, sizeof *g.numbers);
-    if (!day->calls || !day->boxes || !g.ext || !g.bills || !g.crane || !g.est_depart || !g.plan ||
-        !g.numbers)
+    if (!day->calls || !day->boxes || !day->bills || !g.w->ext || !g.w->bills || !g.w->crane ||
+        !g.w->est_depart || !g.plan || !g.numbers)
         goto out;
+    s_vessel_subjects(g.w);
 
     g.rng.state = sc->seed;
     g.bill_base = 1000000000 + s_below(&g.rng, 8000000000);
@@ -1197,18 +1234,29 @@ int kn_sim_generate(const kn_scenario_t *sc, kn_sim_day_t **out, char *errbuf, s
 
     s_make_boxes(&g);
     s_quay(&g);
-    if (s_customs(&g))
-        goto out;
+    s_customs(&g);
+    for (size_t b = 0; b < day->nbills; b++) {
+        const s_bill_t *x = &g.w->bills[b];
+        kn_sim_bill_t *bill = &day->bills[b];
+        snprintf(bill->no, sizeof bill->no, "%s", x->no);
+        bill->call = x->call;
+        bill->first = x->first;
+        bill->count = x->count;
+        bill->declared_before_arrival = x->declared;
+        bill->inspect = x->inspect;
+        bill->decided_ms = x->decided_ms;
+        bill->ordered_ms = x->ordered_ms;
+        bill->release_ms = x->release_ms;
+        bill->review_ms = x->review_ms;
+        bill->tax_ms = x->tax_ms;
+    }
 
     qsort(g.plan, g.nplan, sizeof *g.plan, s_plan_cmp);
     day->msgs = calloc(g.nplan ? g.nplan : 1, sizeof *day->msgs);
     if (!day->msgs)
         goto out;
-    int width = 4;
-    for (size_t n = g.nplan; n >= 10000; n /= 10)
-        width++;
     for (size_t i = 0; i < g.nplan; i++) {
-        if (s_write(&g, &g.plan[i], i + 1, width, &day->msgs[i]))
+        if (s_write(g.w, day, &g.plan[i], &day->msgs[i]))
             goto out;
         day->nmsgs++;
     }
@@ -1219,28 +1267,66 @@ out:
     if (rc)
         snprintf(errbuf, errsize, "sim: out of memory generating the day");
     kn_sim_day_destroy(&day);
-    free(g.ext);
-    free(g.bills);
-    free(g.crane);
-    free(g.est_depart);
     free(g.plan);
     free(g.numbers);
     return rc;
 }
 
-int kn_sim_write_dir(const kn_sim_day_t *day, const char *dir, char *errbuf, size_t errsize)
+int kn_sim_gate_out(const kn_sim_day_t *day, size_t box, int64_t at_ms, kn_sim_msg_t *out,
+                    char *errbuf, size_t errsize)
+{
+    assert(day && day->gen && out && box < day->nboxes);
+    assert(day->boxes[box].direction == KN_SIM_IMPORT);
+    s_plan_t p = {at_ms, 0, S_GATE_OUT, day->boxes[box].call, box, 1};
+    memset(out, 0, sizeof *out);
+    int rc = s_write(day->gen, day, &p, out);
+    if (rc)
+        snprintf(errbuf, errsize, "sim: out of memory writing the gate-out of %s",
+                 day->boxes[box].number);
+    return rc;
+}
+
+int kn_sim_release(const kn_sim_day_t *day, size_t bill, int64_t at_ms, kn_sim_msg_t *out,
+                   char *errbuf, size_t errsize)
+{
+    /* a bill not inspected has its release among day->msgs already */
+    assert(day && day->gen && out && bill < day->nbills);
+    assert(day->bills[bill].inspect != KN_SIM_INSPECT_NONE);
+    s_plan_t p = {at_ms, 0, S_CLM10011, day->bills[bill].call, bill, 1};
+    memset(out, 0, sizeof *out);
+    int rc = s_write(day->gen, day, &p, out);
+    if (rc)
+        snprintf(errbuf, errsize, "sim: out of memory writing the release of %s",
+                 day->bills[bill].no);
+    return rc;
+}
+
+void kn_sim_msg_free(kn_sim_msg_t *msg)
+{
+    if (!msg)
+        return;
+    free(msg->payload);
+    msg->payload = NULL;
+    msg->len = 0;
+}
+
+int kn_sim_write_dir(const kn_sim_msg_t *const *msgs, size_t n, const char *dir, char *errbuf,
+                     size_t errsize)
 {
     char path[4096];
     FILE *f = NULL;
-    int rc = KN_EIO;
+    int rc = KN_EIO, width = 5;
 
+    for (size_t left = n; left >= 100000; left /= 10)
+        width++;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(errbuf, errsize, "%s: %s", dir, strerror(errno));
         goto out;
     }
-    for (size_t i = 0; i < day->nmsgs; i++) {
-        const kn_sim_msg_t *m = &day->msgs[i];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, m->name) >= sizeof path) {
+    for (size_t i = 0; i < n; i++) {
+        const kn_sim_msg_t *m = msgs[i];
+        if ((size_t)snprintf(path, sizeof path, "%s/%0*zu-%s", dir, width, i + 1, m->name) >=
+            sizeof path) {
             snprintf(errbuf, errsize, "%s/%s: path too long", dir, m->name);
             goto out;
         }

@@ -34,7 +34,8 @@ typedef enum { S_DIGITS, S_UPPER, S_ALNUM, S_NAME } s_charset_t;
 
 /* One row of the key table. */
 typedef struct {
-    const char *section; /* "day", "traffic", "inspection", or "vessel" for every call */
+    const char *section; /* "day", "traffic", "inspection", "traditional", or "vessel" for
+                            every call */
     const char *name;    /* key */
     s_type_t type;       /* how the value is read */
     size_t offset;       /* in kn_scenario_t, or in kn_scenario_vessel_t for "vessel" */
@@ -81,6 +82,13 @@ static const s_key_t s_keys[] = {
     {"traffic", "inspection_minutes", S_REAL, S_SC(inspection_minutes), 1, 480, 0, "40"},
     {"traffic", "scan_minutes", S_REAL, S_SC(scan_minutes), 1, 60, 0, "5"},
     {"traffic", "report_minutes", S_INT, S_SC(report_minutes), 1, 240, 0, "15"},
+    {"traffic", "quay_wait_minutes", S_INT, S_SC(quay_wait_minutes), 0, 240, 0, "30"},
+
+    {"traditional", "pickup_notice_hours", S_REAL, S_SC(pickup_notice_hours), 0, 168, 0, "10"},
+    {"traditional", "inspection_appointment_hours", S_REAL, S_SC(inspection_appointment_hours), 0,
+     168, 0, "6"},
+    {"traditional", "marshal_hours_before_berth", S_REAL, S_SC(marshal_hours_before_berth), 0, 72,
+     0, "8"},
 
     {"inspection", "capacity_per_hour", S_INT, S_SC(capacity_per_hour), 1, 1000, 0, "4"},
     {"inspection", "opens_hour", S_INT, S_SC(opens_hour), 0, 23, 0, "8"},

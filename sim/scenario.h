@@ -12,6 +12,8 @@
  *   [traffic]      shares (0..1) and mean durations that shape the day
  *   [inspection]   the inspection area: capacity_per_hour, opens_hour,
  *                  closes_hour, lead_minutes (as in kouan's [inspection])
+ *   [traditional]  the flow without kouan: pickup_notice_hours,
+ *                  inspection_appointment_hours, marshal_hours_before_berth
  *
  * Every key has a default except a vessel's imo, voyage and berth.  An
  * unknown section or key, a value of the wrong form or out of its range, a
@@ -73,7 +75,18 @@ typedef struct {
                                                  its vessel berths (at least 2 h: cut-off) */
     double inspection_minutes;                /* mean duration of a manual inspection */
     double scan_minutes;                      /* mean duration of a machine scan */
-    int report_minutes; /* the terminal sends COARRI every this many minutes */
+    int report_minutes;    /* the terminal sends COARRI every this many minutes */
+    int quay_wait_minutes; /* smart flow: a box lifted for a truck waits at most this long
+                              at the quay for it, then goes to the yard */
+
+    /* [traditional] the flow without kouan: what the agents and the terminal
+     * then wait for */
+    double pickup_notice_hours;          /* mean, from release and duty to the agent knowing
+                                            and holding a pickup appointment */
+    double inspection_appointment_hours; /* mean, from the inspection order to the appointment
+                                            the agent books with terminal and customs */
+    double marshal_hours_before_berth;   /* export boxes move from the yard to the loading
+                                            stack this long before their vessel berths */
 
     /* [inspection] */
     int capacity_per_hour; /* manual inspections the area starts per hour */
