@@ -159,9 +159,11 @@ enum { S_TERMINAL, S_CUSTOMS, S_TAX, S_PARTIES };
 
 typedef struct {
     kn_client_t *party[S_PARTIES];
-    kn_arena_t *arena;   /* for one instruction at a time */
-    kn_arena_t *index;   /* for boxes, which lives the whole run */
-    kn_dedupe_t *boxes;  /* container number → index in day->boxes */
+    kn_arena_t *arena;  /* for one instruction at a time */
+    kn_arena_t *index;  /* for boxes, which lives the whole run */
+    kn_dedupe_t *boxes; /* container number → index in day->boxes */
+    kn_dedupe_t *seen;  /* instruction ids taken: a redelivery is acknowledged again only */
+    size_t nseen, seen_cap;
     kn_flow_t *flow;     /* the terminal working on kouan's instructions */
     int64_t now;         /* simulated time: of the message last sent */
     size_t instructions; /* KN10051 received */
@@ -188,11 +190,24 @@ static kn_client_t *s_connect(const kn_config_t *cfg, const char *key_option)
 
 /* An instruction for the terminal: the terminal has it now (simulated time);
  * acknowledge it. */
-static void s_instruction(s_run_t *r, const kn_reply_t *reply)
+static int s_instruction(s_run_t *r, const kn_reply_t *reply)
 {
     kn_instruction_t ins;
     kn_error_t err;
+    size_t idlen = strlen(reply->id);
+    if (kn_dedupe_find(r->seen, "", reply->id, idlen) >= 0) {
+        kn_client_outack(r->party[S_TERMINAL], reply->id); /* our first OUTACK was lost */
+        return 0;
+    }
+    if (r->nseen < r->seen_cap) {
+        const char *id = kn_arena_strdup(r->index, reply->id);
+        if (!id)
+            return KN_ENOMEM;
+        kn_dedupe_add(r->seen, "", id, idlen, 1);
+        r->nseen++;
+    }
     r->instructions++;
+    int rc = 0;
     if (kn_instruction_read(reply->payload, reply->payload_len, r->arena, &ins, &err) == 0) {
         int64_t b =
             kn_dedupe_find(r->boxes, "", ins.equipment_reference, strlen(ins.equipment_reference));
@@ -202,14 +217,15 @@ static void s_instruction(s_run_t *r, const kn_reply_t *reply)
             fprintf(stderr, "kouan sim: instruction %s: slot %s does not read\n", reply->id,
                     ins.slot_start);
         if (b >= 0)
-            kn_flow_instruct(r->flow, (size_t)b,
-                             ins.function == KN_FUNC_WITHDRAW ? NULL : ins.route, ins.reason,
-                             slot.type == KN_FEEL_DATETIME ? slot.as.t : 0, r->now);
+            rc = kn_flow_instruct(r->flow, (size_t)b,
+                                  ins.function == KN_FUNC_WITHDRAW ? NULL : ins.route, ins.reason,
+                                  slot.type == KN_FEEL_DATETIME ? slot.as.t : 0, r->now);
     } else {
         r->unreadable++;
         fprintf(stderr, "kouan sim: instruction %s does not read: %s\n", reply->id, err.message);
     }
     kn_client_outack(r->party[S_TERMINAL], reply->id);
+    return rc;
 }
 
 /* Wait up to limit_ms for the answer to message id from party p (p < 0:
@@ -235,7 +251,10 @@ static int s_await(s_run_t *r, int p, const char *id, int limit_ms)
             if (kn_client_recv(r->party[i], &reply, 0, why, sizeof why) != 0)
                 continue;
             if (reply.cmd == KN_WIRE_OUT && i == S_TERMINAL) {
-                s_instruction(r, &reply);
+                if (s_instruction(r, &reply) != 0) {
+                    fprintf(stderr, "kouan sim: out of memory\n");
+                    return -1;
+                }
                 continue;
             }
             if (i != p || strcmp(reply.id, id) != 0)
@@ -426,13 +445,27 @@ static int s_run(const char *path, const char *scenario, const char *outdir)
     r.index = kn_arena_new(64 * 1024);
     r.boxes = r.arena && r.index ? kn_dedupe_new(r.index, day->nboxes + 1) : NULL;
     r.flow = kn_flow_new(&s_scenario, day, KN_FLOW_SMART);
-    if (!r.boxes || !r.flow) {
+    r.seen_cap = 16 * day->nboxes + 64;
+    r.seen = r.index ? kn_dedupe_new(r.index, r.seen_cap) : NULL;
+    if (!r.boxes || !r.flow || !r.seen) {
         fprintf(stderr, "kouan sim: out of memory\n");
         goto out;
     }
     for (size_t b = 0; b < day->nboxes; b++)
         kn_dedupe_add(r.boxes, "", day->boxes[b].number, strlen(day->boxes[b].number), (int64_t)b);
-    /* the terminal takes its instructions on its connection */
+    /* the broker's inspection area is the scenario's, or the two flows would
+     * compare different areas */
+    static const char *const area[] = {"capacity_per_hour", "opens_hour", "closes_hour",
+                                       "lead_minutes"};
+    const int mine[] = {s_scenario.capacity_per_hour, s_scenario.opens_hour, s_scenario.closes_hour,
+                        s_scenario.lead_minutes};
+    for (size_t k = 0; k < sizeof area / sizeof area[0]; k++)
+        if (kn_config_int(cfg, "inspection", area[k]) != mine[k])
+            fprintf(stderr,
+                    "kouan sim: warning: [inspection] %s is %lld in %s but %d in %s: the broker "
+                    "gives slots by its own\n",
+                    area[k], (long long)kn_config_int(cfg, "inspection", area[k]),
+                    kn_cli_config_path(path), mine[k], scenario);
     int ready = -1;
     for (int i = 0; i < 500 && ready != 0; i++) {
         ready = kn_client_ready(r.party[S_TERMINAL]);

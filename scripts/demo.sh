@@ -68,6 +68,14 @@ role = tax
 format = tax-xml
 public_key_file = xmtax.pub
 
+# the inspection area, as conf/scenarios/default.ini has it (kouan sim run
+# warns when the broker's and the scenario's differ)
+[inspection]
+capacity_per_hour = 6
+opens_hour = 8
+closes_hour = 20
+lead_minutes = 30
+
 # kouan sim run sends the simulated day as these parties
 [sim]
 terminal_key_file = xhct.key

@@ -57,6 +57,7 @@ typedef struct {
     bool lifted;      /* import: ashore */
     bool inspecting;  /* on its way to, or in, an inspection */
     bool inspected;   /* inspection done */
+    bool lane;        /* inspected in the scan lane, not the inspection area */
     bool leaving;     /* lifted onto its truck */
 } s_box_t;
 
@@ -133,12 +134,19 @@ static int64_t s_max(int64_t a, int64_t b)
     return a > b ? a : b;
 }
 
-/* Book the slot starting at ms (one of the area's) for a manual inspection. */
-static void s_slot_take(kn_flow_t *f, int64_t ms)
+/* Book a place in the slot hour that starts at ms (kouan's slots are whole
+ * hours): the area starts its inspections of the hour one after another,
+ * capacity_per_hour of them evenly spaced.  Returns when this one starts. */
+static int64_t s_slot_take(kn_flow_t *f, int64_t ms)
 {
+    const int64_t cap = f->sc->capacity_per_hour, step = S_HOUR / cap;
     int64_t h = (ms - f->slot_base) / S_HOUR;
-    if (h >= 0 && (size_t)h < f->nslots && f->slots[h] < 65535)
+    if (h < 0 || (size_t)h >= f->nslots)
+        return ms;
+    int64_t k = f->slots[h] < cap ? f->slots[h] : cap - 1; /* over capacity: the last place */
+    if (f->slots[h] < 65535)
         f->slots[h]++;
+    return ms + k * step;
 }
 
 /* The first free slot of the area at or after ms: capacity_per_hour slots an
@@ -224,7 +232,11 @@ static int s_leave(kn_flow_t *f, size_t k, int64_t at)
             s_yard_out(b, at);
     }
     b->place = KN_PLACE_QUAY;
-    return s_push(f, at + S_TO_GATE, E_GATE_OUT, k);
+    /* the gate lets a box out once its discharge is reported (the tally) */
+    int64_t gate = at + S_TO_GATE;
+    if (gate < f->day->boxes[k].reported_ms)
+        gate = f->day->boxes[k].reported_ms;
+    return s_push(f, gate, E_GATE_OUT, k);
 }
 
 /* May box k leave at `now`: ashore, released, duty settled, inspected?  When
@@ -317,19 +329,30 @@ static int s_lift(kn_flow_t *f, size_t k, int64_t now)
     return s_check_free(f, k, now);
 }
 
-/* Inspection ordered for a box in the yard: the traditional terminal waits for
- * the appointment the agent books; the smart one moves it (the order came
- * with kouan's instruction and slot). */
+static bool s_inspection_route(const char *route)
+{
+    return !strcmp(route, "INSPECTION_AREA") || !strcmp(route, "SCAN_LANE") ||
+           !strcmp(route, "QUARANTINE");
+}
+
+/* Inspection ordered for a box in the yard: the terminal moves it as soon as
+ * kouan's instruction routes it to inspection (with its slot); without one —
+ * the traditional flow — it waits for the appointment the agent books. */
 static int s_order(kn_flow_t *f, size_t k, int64_t now)
 {
     const kn_sim_box_t *d = &f->day->boxes[k];
     kn_flow_box_t *b = &f->boxes[k];
     s_box_t *x = &f->x[k];
-    if (x->inspecting || x->inspected || b->place != KN_PLACE_YARD)
+    if (x->inspecting || x->inspected || b->place != KN_PLACE_YARD ||
+        d->inspect == KN_SIM_INSPECT_NONE)
         return 0;
-    b->inspect_ready_ms = now;
+    int64_t ordered = f->day->bills[d->bill_index].ordered_ms;
+    if (!ordered || ordered > now)
+        return 0; /* an instruction ahead of the order: the order's event comes */
+    b->inspect_ready_ms = s_max(ordered, b->in_ms);
     int64_t lead = (int64_t)f->sc->lead_minutes * S_MINUTE;
-    return s_to_inspection(f, k, now + lead + (s_smart(f) ? 0 : d->appointment_delay_ms));
+    bool told = s_smart(f) && s_inspection_route(x->route);
+    return s_to_inspection(f, k, now + lead + (told ? 0 : d->appointment_delay_ms));
 }
 
 /* The box reaches the inspection area or the scan lane. */
@@ -348,12 +371,12 @@ static int s_shift(kn_flow_t *f, size_t k, int64_t now)
         scan = true;
     else if (s_smart(f) && !strcmp(x->route, "INSPECTION_AREA"))
         scan = false;
+    x->lane = scan;
     int64_t start = now;
     if (!scan) {
-        if (s_smart(f) && x->slot_ms >= now) {
-            start = x->slot_ms;
-            s_slot_take(f, start);
-        } else
+        if (s_smart(f) && x->slot_ms >= now)
+            start = s_slot_take(f, x->slot_ms); /* kouan's slot: the hour it gave */
+        else
             start = s_slot_find(f, now);
     }
     return s_push(f, start, E_START, k);
@@ -375,7 +398,7 @@ static int s_done(kn_flow_t *f, size_t k, int64_t now)
     x->inspecting = false;
     if (b->place == KN_PLACE_QUAY) {
         /* scanned on its truck: it waits for the release at the lane */
-    } else if (!s_smart(f) || d->inspect == KN_SIM_INSPECT_SCAN || !strcmp(x->route, "SCAN_LANE")) {
+    } else if (!s_smart(f) || x->lane) {
         /* back to the yard: the traditional terminal always, the smart one
          * from the scan lane (no truck there) */
         b->moves++;
@@ -424,6 +447,7 @@ static int s_gate_in(kn_flow_t *f, size_t k, int64_t now)
         snprintf(b->route, sizeof b->route, "%s", x->route);
         if (!strcmp(x->route, "LOADING_STACK")) {
             b->place = KN_PLACE_STACK;
+            b->stack_in_ms = now;
             return 0;
         }
         s_yard_in(b, now, x->reason[0] ? x->reason : "no instruction at the gate");
@@ -447,6 +471,7 @@ static void s_marshal(kn_flow_t *f, size_t k, int64_t now)
     b->moves++; /* yard → loading stack */
     s_yard_out(b, now);
     b->place = KN_PLACE_STACK;
+    b->stack_in_ms = now;
 }
 
 static void s_load(kn_flow_t *f, size_t k, int64_t now)
@@ -529,18 +554,26 @@ fail:
     return NULL;
 }
 
-void kn_flow_instruct(kn_flow_t *f, size_t box, const char *route, const char *reason,
-                      int64_t slot_ms, int64_t at_ms)
+int kn_flow_instruct(kn_flow_t *f, size_t box, const char *route, const char *reason,
+                     int64_t slot_ms, int64_t at_ms)
 {
     assert(f && box < f->day->nboxes);
+    const kn_sim_box_t *d = &f->day->boxes[box];
     s_box_t *x = &f->x[box];
     snprintf(x->route, sizeof x->route, "%s", route ? route : "");
     snprintf(x->reason, sizeof x->reason, "%s", reason ? reason : "");
     x->slot_ms = slot_ms;
-    /* told the box goes onto a truck at the crane, the agent sends one */
-    if (s_smart(f) && !x->lifted && f->day->boxes[box].direction == KN_SIM_IMPORT &&
-        (!strcmp(x->route, "DIRECT_PICKUP") || !strcmp(x->route, "SCAN_LANE")))
-        (void)s_send_truck(f, box, at_ms);
+    if (!s_smart(f) || d->direction != KN_SIM_IMPORT)
+        return 0;
+    /* told before the lift that the box goes onto a truck at the crane, the
+     * agent sends one — when the vessel is alongside at the earliest: the
+     * mini-program says when it berths, not when each box is lifted */
+    if (!x->lifted && (!strcmp(x->route, "DIRECT_PICKUP") || !strcmp(x->route, "SCAN_LANE")))
+        return s_send_truck(f, box, s_max(at_ms, f->day->calls[d->call].berth_ms));
+    /* a box in the yard routed to inspection: the terminal moves it now */
+    if (x->lifted && f->boxes[box].place == KN_PLACE_YARD && s_inspection_route(x->route))
+        return s_push(f, at_ms, E_ORDER, box);
+    return 0;
 }
 
 int64_t kn_flow_next_ms(const kn_flow_t *f)
@@ -704,6 +737,8 @@ int kn_flow_kpi(const kn_flow_t *f, kn_kpi_t *out)
             out->export_moves += b->moves;
             export_dwell[nexport++] = dwell;
         }
+        if (b->stack_in_ms)
+            out->stack_box_hours += (double)(b->out_ms - b->stack_in_ms) / (double)S_HOUR;
         if (!b->yard_in_ms[0])
             continue;
         out->through_yard++;
@@ -755,9 +790,8 @@ int kn_flow_kpi(const kn_flow_t *f, kn_kpi_t *out)
         if (!out->yard_occupancy || !delta) {
             free(delta);
             goto oom;
-        }
-        /* a stay [in, out) counts at hour marks in (in, out]: +1 at the first
-         * mark at or after in, -1 at the first mark at or after out */
+        } /* a stay [in, out) counts at the hour marks t with in <= t < out:
+           * +1 at the first mark at or after in, -1 at the first at or after out */
         int running = 0;
         for (size_t k = 0; k < day->nboxes; k++) {
             const kn_flow_box_t *b = &f->boxes[k];
@@ -796,9 +830,8 @@ int kn_flow_kpi(const kn_flow_t *f, kn_kpi_t *out)
             const kn_flow_box_t *b = &f->boxes[k];
             for (int i = 0; i < 2 && b->out_ms; i++) {
                 if (!b->yard_in_ms[i])
-                    continue;
-                /* in as an even key, out as an odd one: at equal times the
-                 * departure counts first */
+                    continue; /* in as an odd key, out as an even one: at equal times the
+                               * departure counts first */
                 ends[e++] = b->yard_in_ms[i] * 2 + 1;
                 ends[e++] = (b->yard_out_ms[i] ? b->yard_out_ms[i] : b->out_ms) * 2;
             }

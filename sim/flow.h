@@ -12,22 +12,21 @@
  *                sends a truck; the box goes yard → truck.  Every export box
  *                goes from the gate to the yard and, marshal_hours_before_berth
  *                before its vessel berths, to the loading stack.
- *   smart        the terminal acts on kouan's instructions (kn_flow_instruct):
- *                when the crane lifts a box, the route in force then decides
- *                where it goes — DIRECT_PICKUP onto the agent's truck (told
- *                its route, the agent sent it: truck_delay_ms after the
- *                instruction), INSPECTION_AREA into its slot, SCAN_LANE
- *                through the scanner on its truck, YARD (or no instruction
- *                yet) to the yard.  A box whose truck is not at the quay
- *                within quay_wait_minutes goes to the yard.  A box in the yard
- *                leaves on the next instruction: to inspection, or to its
- *                truck, which the agent sends when told.  An export box goes
+ *   smart        the terminal acts on kouan's instructions (kn_flow_instruct): * when the crane
+ * lifts a box, the route in force then decides where it goes — DIRECT_PICKUP onto the agent's truck
+ * (told its route, the agent sent it when the vessel berthed, or when told if that was later:
+ * truck_delay_ms after), INSPECTION_AREA into its slot, SCAN_LANE through the scanner on its truck,
+ * YARD (or no instruction yet) to the yard.  A box whose truck is not at the quay within
+ * quay_wait_minutes goes to the yard.  A box in the yard moves to inspection on kouan's
+ * instruction, without an appointment (no instruction: as in the traditional flow), and leaves when
+ * its truck comes, which the agent sends when kouan's status events say it may.  An export box goes
  *                where the instruction at its gate-in says: LOADING_STACK
  *                straight to the stack, anything else through the yard.
- *
- * In both, customs releases an inspected bill review_ms after the last of its
+ * * In both, customs releases an inspected bill review_ms after the last of its
  * boxes is inspected; a box leaves once released, its duty settled and its
- * inspection done; manual inspections take the slots of the inspection area
+ * inspection done, and passes the gate no earlier than its discharge is
+ * reported (the tally customs needs before a box leaves); manual inspections take the slots of the
+ * inspection area
  * ([inspection] capacity_per_hour, opens_hour, closes_hour; smart: the slot
  * the instruction gives, when it gives one).
  *
@@ -73,6 +72,7 @@ typedef struct {
     int64_t yard_in_ms[2];    /* its stays in the yard (at most two: before and after an
                                  inspection), 0 when fewer */
     int64_t yard_out_ms[2];   /* end of each stay */
+    int64_t stack_in_ms;      /* export: into the loading stack, 0 not (yet) */
     int64_t inspect_ready_ms; /* inspected: order known and box ashore, 0 otherwise */
     int64_t inspect_start_ms; /* inspected: the inspection begins */
     int64_t inspect_done_ms;  /* inspected: done */
@@ -104,10 +104,10 @@ kn_flow_t *kn_flow_new(const kn_scenario_t *sc, const kn_sim_day_t *day, kn_flow
 void kn_flow_destroy(kn_flow_t **flow);
 
 /* Smart flow: the terminal got an instruction for box at simulated time
- * at_ms — route ("" or NULL: withdrawn), the reason, the inspection slot's
- * start (0: none).  Events already played are not changed by it. */
-void kn_flow_instruct(kn_flow_t *flow, size_t box, const char *route, const char *reason,
-                      int64_t slot_ms, int64_t at_ms);
+ * at_ms — route ("" or NULL: withdrawn), the reason, the inspection slot's * start (0: none).
+ * Events already played are not changed by it.  Returns 0, or KN_ENOMEM. */
+int kn_flow_instruct(kn_flow_t *flow, size_t box, const char *route, const char *reason,
+                     int64_t slot_ms, int64_t at_ms);
 
 /* Simulated time of the flow's next event; INT64_MAX when there is none. */
 int64_t kn_flow_next_ms(const kn_flow_t *flow);
@@ -153,6 +153,8 @@ typedef struct {
     unsigned *yard_occupancy; /* boxes in the yard at the start of each hour */
     unsigned yard_peak;       /* most boxes in the yard at once */
     double yard_box_hours;    /* sum over boxes of hours in the yard */
+    double stack_box_hours;   /* exports: hours in the loading stack until loaded (storage
+                                 too, which the yard figures leave out) */
 } kn_kpi_t;
 
 /* The figures of a flow played to its end (kn_flow_next_ms() INT64_MAX).

@@ -412,6 +412,8 @@ static size_t s_rows(const s_figures_t *t, const s_figures_t *s, s_row_t *rows)
                 t->export_yard_share, b->export_through_yard, s->export_yard_share);
     s_row_count(&rows[n++], "yard peak (boxes)", a->yard_peak, b->yard_peak);
     s_row_real(&rows[n++], "box-hours in the yard", a->yard_box_hours, b->yard_box_hours, 0);
+    s_row_real(&rows[n++], "box-hours in the loading stack", a->stack_box_hours, b->stack_box_hours,
+               0);
     s_row_count(&rows[n++], "imports inspected", a->inspected, b->inspected);
     s_row_hmm(&rows[n++], "inspection wait, median (h:mm)", t->wait_median, s->wait_median);
     s_row_hmm(&rows[n++], "inspection wait, 90th pct (h:mm)", t->wait_p90, s->wait_p90);
@@ -681,6 +683,7 @@ static json_t *s_json_flow(const s_figures_t *f)
     }
     ok &= s_set(o, "yard_peak", json_integer(k->yard_peak));
     ok &= s_set(o, "yard_box_hours", s_jnum(k->yard_box_hours, 1));
+    ok &= s_set(o, "stack_box_hours", s_jnum(k->stack_box_hours, 1));
     ok &= s_set(o, "inspected", s_jint(k->inspected));
     ok &= s_set(o, "inspection_wait_median_min", s_jnum(f->wait_median, 1));
     ok &= s_set(o, "inspection_wait_p90_min", s_jnum(f->wait_p90, 1));

@@ -23,6 +23,9 @@ tax_key_file = xmtax.key
 [notify]
 miniprogram_url = $SINK/miniprogram
 timeout_ms = 2000
+
+[inspection]
+capacity_per_hour = 4
 CONF
 kn_db_start
 kn_broker_start
@@ -80,6 +83,9 @@ late="select b.container from sim_box b join event e on e.equipment_reference = 
 assert_eq "" "$(kn_psql "$late")" "each at the time the flow let it out (EDIFACT times are to the minute)"
 assert_eq "12" "$(kn_psql "select count(*) from visit where direction = 'import' and closed_at is not null")" \
     "every import visit closed at the gate"
+assert_eq "0" "$(kn_psql "select count(*) from visit where direction = 'import' and closed_at is null")" \
+    "and none opened again by a late report"
+assert_eq "" "$(grep -v '^\[' "$WORK/sim.err")" "kouan sim run had nothing to warn about"
 
 # the moves the terminal reports are the events stored, box by box
 reported="select b.container from sim_box b where b.flow = 'smart' and b.reported <> (select count(*)

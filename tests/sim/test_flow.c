@@ -133,6 +133,7 @@ START_TEST(smart_direct_pickup_meets_its_truck)
 {
     size_t early = s_import(KN_SIM_INSPECT_NONE), late = s_import(KN_SIM_INSPECT_NONE),
            none = s_import(KN_SIM_INSPECT_NONE);
+    s_boxes[early].reported_ms = s_at(10, 15); /* its discharge report: 10:15 */
     kn_flow_t *f = kn_flow_new(&s_sc, &s_day, KN_FLOW_SMART);
     /* told at 08:00: truck at 08:45, waiting; told at 09:50: truck at 10:35,
      * after the 30 minutes the quay waits */
@@ -143,7 +144,7 @@ START_TEST(smart_direct_pickup_meets_its_truck)
     const kn_flow_box_t *b = kn_flow_boxes(f);
     ck_assert_uint_eq(outs, 3);
     ck_assert_uint_eq(b[early].moves, 1);
-    ck_assert_int_eq(b[early].out_ms, s_at(10, 10));
+    ck_assert_int_eq(b[early].out_ms, s_at(10, 15)); /* not before the report (10:10) */
     ck_assert_int_eq(b[early].yard_in_ms[0], 0);
     ck_assert_str_eq(b[early].route, "DIRECT_PICKUP");
     ck_assert_str_eq(b[early].yard_reason, "");
@@ -217,6 +218,58 @@ START_TEST(smart_inspection_keeps_its_slot)
     ck_assert_int_eq(b[scan].inspect_start_ms, s_at(10, 10));
     ck_assert_int_eq(b[scan].out_ms, s_at(10, 45));
     ck_assert_int_eq(b[scan].yard_in_ms[0], 0);
+    kn_flow_destroy(&f);
+}
+END_TEST
+
+START_TEST(smart_area_scan_and_shared_slot)
+{
+    /* a scan the rules send to the area (dangerous goods): as a manual one,
+     * two moves and no yard; two boxes in one slot hour one after another */
+    size_t dg = s_import(KN_SIM_INSPECT_SCAN), other = s_import(KN_SIM_INSPECT_MANUAL);
+    kn_flow_t *f = kn_flow_new(&s_sc, &s_day, KN_FLOW_SMART);
+    kn_flow_instruct(f, dg, "INSPECTION_AREA", "scan ordered for dangerous goods", s_at(11, 0),
+                     s_at(8, 6));
+    kn_flow_instruct(f, other, "INSPECTION_AREA", "physical inspection ordered", s_at(11, 0),
+                     s_at(8, 6));
+    size_t outs, rels;
+    s_play(f, &outs, &rels);
+    const kn_flow_box_t *b = kn_flow_boxes(f);
+    ck_assert_uint_eq(b[dg].moves, 2);
+    ck_assert_int_eq(b[dg].yard_in_ms[0], 0);
+    ck_assert_str_eq(b[dg].yard_reason, "");
+    /* capacity 2 an hour: 11:00 and 11:30 */
+    int64_t first = b[dg].inspect_start_ms < b[other].inspect_start_ms ? b[dg].inspect_start_ms
+                                                                       : b[other].inspect_start_ms;
+    int64_t second = b[dg].inspect_start_ms ^ b[other].inspect_start_ms ^ first;
+    ck_assert_int_eq(first, s_at(11, 0));
+    ck_assert_int_eq(second, s_at(11, 30));
+    kn_flow_destroy(&f);
+}
+END_TEST
+
+START_TEST(smart_yard_box_inspected_on_instruction)
+{
+    /* both in the yard (no instruction at the lift); one is routed to the
+     * area when customs orders, the other never: it waits for an
+     * appointment as in the traditional flow */
+    size_t told = s_import(KN_SIM_INSPECT_MANUAL), untold = s_import(KN_SIM_INSPECT_MANUAL);
+    s_bills[s_boxes[told].bill_index].ordered_ms = s_at(12, 0);
+    s_bills[s_boxes[untold].bill_index].ordered_ms = s_at(12, 0);
+    kn_flow_t *f = kn_flow_new(&s_sc, &s_day, KN_FLOW_SMART);
+    kn_flow_run_until(f, s_at(11, 59), NULL, NULL);
+    ck_assert_int_eq(kn_flow_boxes(f)[told].place, KN_PLACE_YARD);
+    ck_assert_int_eq(kn_flow_instruct(f, told, "INSPECTION_AREA", "physical inspection ordered",
+                                      s_at(13, 0), s_at(12, 0)),
+                     0);
+    size_t outs, rels;
+    s_play(f, &outs, &rels);
+    const kn_flow_box_t *b = kn_flow_boxes(f);
+    /* in the area 12:30, its slot 13:00; the other: 12:00 + 30 min + 6 h */
+    ck_assert_int_eq(b[told].inspect_ready_ms, s_at(12, 0));
+    ck_assert_int_eq(b[told].inspect_start_ms, s_at(13, 0));
+    ck_assert_uint_eq(b[told].moves, 3); /* crane → yard → area → truck */
+    ck_assert_int_eq(b[untold].inspect_start_ms, s_at(18, 30));
     kn_flow_destroy(&f);
 }
 END_TEST
@@ -306,9 +359,10 @@ START_TEST(figures_of_a_flow)
     ck_assert_uint_eq(k.yard_occupancy[15], 2); /* 11:00: both imports */
     ck_assert_uint_eq(k.yard_occupancy[21], 0); /* 17:00: one gone, one inspected */
     ck_assert_uint_eq(k.yard_occupancy[22], 1); /* 18:00 */
-    ck_assert_uint_eq(k.yard_peak, 2);
-    /* yard hours: 1:55 + 2:45 + 6:30 + 3:05 */
+    ck_assert_uint_eq(k.yard_peak,
+                      2); /* yard hours: 1:55 + 2:45 + 6:30 + 3:05; the stack: 22:00 to 07:00 */
     ck_assert_double_eq_tol(k.yard_box_hours, (115.0 + 165 + 390 + 185) / 60, 1e-9);
+    ck_assert_double_eq_tol(k.stack_box_hours, 9, 1e-9);
     kn_kpi_free(&k);
     ck_assert_ptr_null(k.dwell_min);
     kn_flow_destroy(&f);
@@ -325,6 +379,8 @@ Suite *kn_test_flow_suite(void)
     tcase_add_test(tc, smart_direct_pickup_meets_its_truck);
     tcase_add_test(tc, traditional_inspection_waits_for_its_appointment);
     tcase_add_test(tc, smart_inspection_keeps_its_slot);
+    tcase_add_test(tc, smart_area_scan_and_shared_slot);
+    tcase_add_test(tc, smart_yard_box_inspected_on_instruction);
     tcase_add_test(tc, the_area_takes_capacity_per_hour);
     tcase_add_test(tc, exports_skip_the_yard_on_instruction);
     tcase_add_test(tc, figures_of_a_flow);
