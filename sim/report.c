@@ -1290,8 +1290,10 @@ static void s_html_haitian(FILE *out, const kn_scenario_t *sc, const s_figures_t
     fprintf(out,
             "<li>In the traditional flow the agent learns of the release late (the scenario "
             "assumes %.1f h on average before a truck is booked) and an inspection waits for "
-            "an appointment (%.1f h on average); in the smart flow kouan's instruction tells "
-            "the agent at discharge and gives the inspection its slot.</li>\n",
+            "an appointment (%.1f h on average); in the smart flow kouan's status events tell "
+            "the agent the box's route as soon as it is decided (the truck comes once the "
+            "vessel berths) and when the box may leave, and its instruction gives the "
+            "inspection its slot.</li>\n",
             sc->pickup_notice_hours, sc->inspection_appointment_hours);
     s_fmt_duration(v1, sizeof v1, t->wait_median);
     s_fmt_duration(v2, sizeof v2, s->wait_median);
@@ -1361,7 +1363,8 @@ static void s_html(FILE *out, const kn_scenario_t *sc, const s_figures_t *t, con
           "day: the same vessels and crane lifts, customs decisions and inspection orders, "
           "duty payments and trucks. Only how the terminal works differs — in the traditional "
           "flow every box goes through the yard; in the smart flow the terminal acts on "
-          "kouan's instructions, given at discharge for imports and at the gate for exports. "
+          "kouan's instructions: where the instruction in force when the crane lifts an "
+          "import (or when an export passes the gate) sends it, it goes. "
           "A handling move is one lift that puts a box somewhere else: crane → truck, yard, "
           "inspection area or scan lane; yard → inspection area, scan lane, loading stack or "
           "truck; inspection area → yard or truck; gate → yard or loading stack; stack → "
