@@ -22,7 +22,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,22 +173,7 @@ int kn_cmd_callbacks(int argc, char **argv)
     kn_log_set_ident("callbacks");
     kn_log_set_level(kn_config_str(cfg, "broker", "log_level"));
     struct MHD_Daemon *daemon = NULL;
-    struct addrinfo *ai = NULL;
-    char host[256], port[8], why[512];
-    const char *listen = kn_config_str(cfg, "callbacks", "listen");
-    rc = KN_EXIT_USAGE;
-    if (kn_http_parse_listen(listen, host, sizeof host, port, sizeof port, why, sizeof why)) {
-        fprintf(stderr, "kouan callbacks: [callbacks] %s\n", why);
-        goto out;
-    }
-    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-                             .ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM};
-    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
-    if (gai != 0) {
-        fprintf(stderr, "kouan callbacks: [callbacks] listen %s: %s\n", listen, gai_strerror(gai));
-        goto out;
-    }
+    char address[300], why[512];
     /* the stop signals go to sigwait() below, never to the server thread */
     sigset_t stop;
     sigemptyset(&stop);
@@ -197,21 +181,14 @@ int kn_cmd_callbacks(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    daemon = MHD_start_daemon(flags, (uint16_t)atoi(port), NULL, NULL, s_on_request, &server,
-                              MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                              MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL, MHD_OPTION_END);
-    const union MHD_DaemonInfo *info =
-        daemon ? MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
-    if (!info) {
-        fprintf(stderr, "kouan callbacks: cannot listen on %s\n", listen);
-        rc = KN_EXIT_FAILED;
+    rc = kn_http_start(kn_config_str(cfg, "callbacks", "listen"), s_on_request, &server,
+                       s_on_completed, &daemon, address, sizeof address, why, sizeof why);
+    if (rc) {
+        fprintf(stderr, "kouan callbacks: [callbacks] %s\n", why);
+        rc = rc == KN_ECONFIG ? KN_EXIT_USAGE : KN_EXIT_FAILED;
         goto out;
     }
-    printf("callbacks listening on %s%s%s:%u\n", strchr(host, ':') ? "[" : "", host,
-           strchr(host, ':') ? "]" : "", (unsigned)info->port);
+    printf("callbacks listening on %s\n", address);
     fflush(stdout);
     int sig = 0;
     sigwait(&stop, &sig);
@@ -220,8 +197,6 @@ int kn_cmd_callbacks(int argc, char **argv)
 out:
     if (daemon)
         MHD_stop_daemon(daemon);
-    if (ai)
-        freeaddrinfo(ai);
     PQfinish(server.conn);
     kn_config_destroy(&cfg);
     return rc;

@@ -1,7 +1,9 @@
-/* kouan — small things the HTTP servers (kouan sink, kouan callbacks) share. */
+/* kouan — small things the HTTP servers (kouan sink, callbacks, api) share. */
 #include "http.h"
 #include "err.h"
 
+#include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,5 +39,45 @@ int kn_http_parse_listen(const char *listen, char *host, size_t hostsize, char *
     memcpy(host, h, hlen);
     host[hlen] = '\0';
     memcpy(port, p, plen + 1);
+    return 0;
+}
+
+int kn_http_start(const char *listen, MHD_AccessHandlerCallback handler, void *cls,
+                  MHD_RequestCompletedCallback completed, struct MHD_Daemon **daemon, char *address,
+                  size_t addrsize, char *errbuf, size_t errsize)
+{
+    char host[256], port[8];
+    struct addrinfo *ai = NULL;
+    *daemon = NULL;
+    if (kn_http_parse_listen(listen, host, sizeof host, port, sizeof port, errbuf, errsize))
+        return KN_ECONFIG;
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+                             .ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM};
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (gai != 0) {
+        snprintf(errbuf, errsize, "listen %s: %s", listen, gai_strerror(gai));
+        return KN_ECONFIG;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* the address carries the port; the port argument only names it in
+     * libmicrohttpd's messages */
+    *daemon = MHD_start_daemon(flags, (uint16_t)atoi(port), NULL, NULL, handler, cls,
+                               MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT,
+                               30u, MHD_OPTION_NOTIFY_COMPLETED, completed, cls, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    const union MHD_DaemonInfo *info =
+        *daemon ? MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    if (!info || !info->port) {
+        if (*daemon)
+            MHD_stop_daemon(*daemon);
+        *daemon = NULL;
+        snprintf(errbuf, errsize, "cannot listen on %s", listen);
+        return KN_EIO;
+    }
+    snprintf(address, addrsize, "%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
+             strchr(host, ':') ? "]" : "", (unsigned)info->port);
     return 0;
 }

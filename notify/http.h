@@ -1,7 +1,8 @@
-/* kouan — small things the HTTP servers (kouan sink, kouan callbacks) share. */
+/* kouan — small things the HTTP servers (kouan sink, callbacks, api) share. */
 #ifndef KN_HTTP_H
 #define KN_HTTP_H
 
+#include <microhttpd.h>
 #include <stddef.h>
 
 /* Split a listen address, "host:port" or "[v6]:port" (port 0: any free one),
@@ -9,5 +10,15 @@
  * saying what form is expected. */
 int kn_http_parse_listen(const char *listen, char *host, size_t hostsize, char *port,
                          size_t portsize, char *errbuf, size_t errsize);
+
+/* Start a libmicrohttpd server with one internal thread on listen
+ * ("host:port", port 0: any free one) answering with handler(cls, ...), and
+ * completed (may be NULL) after each request; on success *daemon is running
+ * and address is "host:port" with the port bound.  Returns 0, or KN_ECONFIG
+ * (listen malformed or unresolvable) or KN_EIO (cannot listen) with errbuf
+ * filled. */
+int kn_http_start(const char *listen, MHD_AccessHandlerCallback handler, void *cls,
+                  MHD_RequestCompletedCallback completed, struct MHD_Daemon **daemon, char *address,
+                  size_t addrsize, char *errbuf, size_t errsize);
 
 #endif
