@@ -35,6 +35,7 @@ int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t
 int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
                   const char *const *actions, const char **path, int *first);
 
+int kn_cmd_api(int argc, char **argv);
 int kn_cmd_broker(int argc, char **argv);
 int kn_cmd_callbacks(int argc, char **argv);
 int kn_cmd_cert(int argc, char **argv);
@@ -43,6 +44,7 @@ int kn_cmd_keygen(int argc, char **argv);
 int kn_cmd_notify(int argc, char **argv);
 int kn_cmd_outbox(int argc, char **argv);
 int kn_cmd_parse(int argc, char **argv);
+int kn_cmd_principal(int argc, char **argv);
 int kn_cmd_recv(int argc, char **argv);
 int kn_cmd_rules(int argc, char **argv);
 int kn_cmd_send(int argc, char **argv);

@@ -14,6 +14,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } s_commands[] = {
+    {"api", kn_cmd_api, "HTTP API: DCSA events, container timelines, health, metrics"},
     {"broker", kn_cmd_broker, "run the broker (-t: check the configuration and exit)"},
     {"callbacks", kn_cmd_callbacks, "HTTP receiver for outside parties' callbacks (EMS pushes)"},
     {"cert", kn_cmd_cert, "certificates of origin by EMS: request | deposit | pickup | show"},
@@ -22,11 +23,13 @@ static const struct {
     {"notify", kn_cmd_notify, "deliver the outbox: mini-program, SMS, EMS, DCSA subscribers"},
     {"outbox", kn_cmd_outbox, "notifications: list | show ID | replay ID..."},
     {"parse", kn_cmd_parse, "what a party's file yields: one JSON event per line, or the error"},
+    {"principal", kn_cmd_principal, "callers of the HTTP API: add NAME --role R | list | revoke"},
     {"recv", kn_cmd_recv, "receive instructions as a party into a directory, acknowledging each"},
     {"rules", kn_cmd_rules, "decision tables: check FILE | test FILE CASES (DMN TCK format)"},
     {"why", kn_cmd_why, "the decisions taken for a container, in plain words"},
     {"send", kn_cmd_send, "send files or spool directories to the broker as a party"},
-    {"sim", kn_cmd_sim, "the port-day simulator: write SCENARIO DIR (the parties' messages)"},
+    {"sim", kn_cmd_sim,
+     "the port-day simulator: write SCENARIO DIR | run SCENARIO (two flows, KPIs)"},
     {"sink", kn_cmd_sink, "a local HTTP server playing mini-program backend, EMS, SMS gateway"},
     {"subscription", kn_cmd_subscription, "DCSA event subscriptions: add | list | remove ID"},
 };

@@ -22,9 +22,10 @@ REPORT=${KN_REPORT_DIR:-$SRC/report} # the KPI report outlives the demo's direct
 BROKER_PID=
 NOTIFY_PID=
 SINK_PID=
+API_PID=
 
 cleanup() {
-    for pid in $NOTIFY_PID $SINK_PID $BROKER_PID; do
+    for pid in $API_PID $NOTIFY_PID $SINK_PID $BROKER_PID; do
         kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
     done
     "$KOUAN" db -c "$CONF" stop >/dev/null 2>&1 || true
@@ -123,6 +124,12 @@ echo "broker $BROKER_PID listening on ipc://$WORK/broker.sock"
 "$KOUAN" notify -c "$CONF" 2> "$WORK/notify.log" &
 NOTIFY_PID=$!
 echo "kouan notify $NOTIFY_PID delivering the outbox"
+printf '\n[api]\nlisten = 127.0.0.1:0\n' >> "$CONF"
+"$KOUAN" api -c "$CONF" > "$WORK/api.out" 2> "$WORK/api.log" &
+API_PID=$!
+for _ in $(seq 1 200); do [ -s "$WORK/api.out" ] && break; sleep 0.05; done
+API=http://$(sed -n 's/^api listening on //p' "$WORK/api.out")
+echo "kouan api $API_PID on $API"
 
 # Each party sends its own files (and the bad ones of its kind) from a spool.
 send_as() { # party key-name files...
@@ -212,13 +219,36 @@ echo "$(psql "$("$KOUAN" db -c "$CONF" conninfo)" -XAtq -c \
             count(*) FILTER (WHERE status <> 'delivered') || ' not (yet)' FROM outbox")"
 echo "kouan sink received: $(curl -fsS "$SINK/_sink/stats")"
 
+step "kouan api: what an agent's phone and the operators read over HTTP"
+# a box of the simulated day that went straight to its truck, and its agent
+read -r BOX AGENT < <(psql "$("$KOUAN" db -c "$CONF" conninfo)" -XAtq -F ' ' -c "
+    SELECT v.equipment_reference, a.detail->>'agentCode' FROM visit v
+    JOIN event b ON b.equipment_reference = v.equipment_reference
+    JOIN event a ON a.transport_document_reference = b.transport_document_reference
+    WHERE v.route = 'DIRECT_PICKUP' AND v.closed_at IS NOT NULL
+      AND a.detail->>'agentCode' IS NOT NULL ORDER BY v.id LIMIT 1")
+"$KOUAN" principal -c "$CONF" add "agent-$AGENT" --role agent --agent "$AGENT" > "$WORK/principal.out"
+TOKEN=$(sed -n 's/.*: token \(kn_[A-Za-z0-9_-]*\)$/\1/p' "$WORK/principal.out")
+echo "kouan principal add agent-$AGENT --role agent --agent $AGENT  (token shown once, kept hashed)"
+echo "GET /v1/containers/$BOX/timeline as that agent:"
+curl -fsS -H "Authorization: Bearer $TOKEN" "$API/v1/containers/$BOX/timeline" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+v = t.get("visit", {})
+print("  route %s (%s), %s" % (v.get("route"), v.get("reason"), "left the port" if v.get("closed") else "in the port"))
+for e in t["events"]:
+    code = e.get("equipmentEventTypeCode") or e.get("shipmentEventTypeCode") or e.get("transportEventTypeCode")
+    print("  %-25s %-10s %s" % (e.get("eventDateTime", ""), e.get("eventType"), code))'
+echo "GET /metrics (excerpt):"
+curl -fsS "$API/metrics" | grep -E '^kouan_(inbound_messages_total|decisions_total|outbox_depth)' | head -n 8
+
 step "the diversion rules an officer would check before deploying them"
 "$KOUAN" rules test "$SRC/rules/diversion.dmn" "$SRC/rules/diversion-test.xml" | tail -n 5
 
 step "shutting down"
-kill -TERM "$NOTIFY_PID" "$SINK_PID"
-wait "$NOTIFY_PID" "$SINK_PID" || true
-NOTIFY_PID= SINK_PID=
+kill -TERM "$API_PID" "$NOTIFY_PID" "$SINK_PID"
+wait "$API_PID" "$NOTIFY_PID" "$SINK_PID" || true
+API_PID= NOTIFY_PID= SINK_PID=
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID" || true
 BROKER_PID=
