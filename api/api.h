@@ -21,9 +21,8 @@
  * as one that does not exist (404, or no events).  Every answer with cargo
  * data is written to audit.  Errors are RFC 9457 problem details
  * (application/problem+json) naming what was wrong.
- *
- * One server thread answers the requests one after the other with the one
- * database connection it owns; run more processes for more.
+ * * A thread per HTTP connection; the database connections come from a small
+ * pool (made on demand, kept while idle).  Several processes can run at once.
  */
 #ifndef KN_API_H
 #define KN_API_H
@@ -36,10 +35,10 @@
 
 typedef struct kn_api kn_api_t;
 
-/* A server for cfg's [api] on conn (taken over: closed by kn_api_destroy).
+/* A server for cfg's [api], reading the database at conninfo (libpq).
  * Started: "host:port" it listens on in address.  Returns NULL with errbuf
- * filled when it cannot listen; conn is then closed too. */
-kn_api_t *kn_api_start(const kn_config_t *cfg, PGconn *conn, char *address, size_t addrsize,
+ * filled when it cannot listen. */
+kn_api_t *kn_api_start(const kn_config_t *cfg, const char *conninfo, char *address, size_t addrsize,
                        char *errbuf, size_t errsize);
 
 /* Stop the server (it finishes the request it is answering) and free it. */

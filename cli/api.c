@@ -9,6 +9,7 @@
  */
 #include "api.h"
 #include "cli.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 
@@ -58,7 +59,13 @@ int kn_cmd_api(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     char address[300], why[512];
-    kn_api_t *api = kn_api_start(cfg, conn, address, sizeof address, why, sizeof why);
+    PQfinish(conn); /* it was to check the database is there and migrated */
+    char *conninfo = kn_db_conninfo(cfg);
+    kn_api_t *api =
+        conninfo ? kn_api_start(cfg, conninfo, address, sizeof address, why, sizeof why) : NULL;
+    if (!conninfo)
+        snprintf(why, sizeof why, "out of memory");
+    free(conninfo);
     if (!api) {
         fprintf(stderr, "kouan api: %s\n", why);
         kn_config_destroy(&cfg);

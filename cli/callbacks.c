@@ -181,7 +181,7 @@ int kn_cmd_callbacks(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    rc = kn_http_start(kn_config_str(cfg, "callbacks", "listen"), s_on_request, &server,
+    rc = kn_http_start(kn_config_str(cfg, "callbacks", "listen"), 0, s_on_request, &server,
                        s_on_completed, &daemon, address, sizeof address, why, sizeof why);
     if (rc) {
         fprintf(stderr, "kouan callbacks: [callbacks] %s\n", why);

@@ -42,7 +42,7 @@ int kn_http_parse_listen(const char *listen, char *host, size_t hostsize, char *
     return 0;
 }
 
-int kn_http_start(const char *listen, MHD_AccessHandlerCallback handler, void *cls,
+int kn_http_start(const char *listen, unsigned flags, MHD_AccessHandlerCallback handler, void *cls,
                   MHD_RequestCompletedCallback completed, struct MHD_Daemon **daemon, char *address,
                   size_t addrsize, char *errbuf, size_t errsize)
 {
@@ -59,7 +59,7 @@ int kn_http_start(const char *listen, MHD_AccessHandlerCallback handler, void *c
         snprintf(errbuf, errsize, "listen %s: %s", listen, gai_strerror(gai));
         return KN_ECONFIG;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the address carries the port; the port argument only names it in

@@ -11,13 +11,14 @@
 int kn_http_parse_listen(const char *listen, char *host, size_t hostsize, char *port,
                          size_t portsize, char *errbuf, size_t errsize);
 
-/* Start a libmicrohttpd server with one internal thread on listen
+/* Start a libmicrohttpd server (an internal thread, with flags added:
+ * MHD_USE_THREAD_PER_CONNECTION, say) on listen
  * ("host:port", port 0: any free one) answering with handler(cls, ...), and
  * completed (may be NULL) after each request; on success *daemon is running
  * and address is "host:port" with the port bound.  Returns 0, or KN_ECONFIG
  * (listen malformed or unresolvable) or KN_EIO (cannot listen) with errbuf
  * filled. */
-int kn_http_start(const char *listen, MHD_AccessHandlerCallback handler, void *cls,
+int kn_http_start(const char *listen, unsigned flags, MHD_AccessHandlerCallback handler, void *cls,
                   MHD_RequestCompletedCallback completed, struct MHD_Daemon **daemon, char *address,
                   size_t addrsize, char *errbuf, size_t errsize);
 
