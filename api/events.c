@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,99 @@ static enum MHD_Result s_timeline(kn__api_req_t *req, const char *box)
 /* ------------------------------------------------------------------------ */
 /* /healthz and /metrics                                                    */
 
+static void s_putf(s_args_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_putf(s_args_t *a, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        s_put(a, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* A histogram from the broker's [[le, count], ...] (per-bucket counts, the
+ * last le "+Inf") as Prometheus wants it: cumulative, in the unit scaled. */
+static void s_histogram(s_args_t *out, const char *name, const char *instance, json_t *buckets,
+                        double scale, double sum, uint64_t count)
+{
+    uint64_t cumulative = 0;
+    size_t i;
+    json_t *b;
+    json_array_foreach(buckets, i, b)
+    {
+        json_t *le = json_array_get(b, 0);
+        cumulative += (uint64_t)json_integer_value(json_array_get(b, 1));
+        if (json_is_number(le))
+            s_putf(out, "%s_bucket{instance=\"%s\",le=\"%g\"} %llu\n", name, instance,
+                   json_number_value(le) * scale, (unsigned long long)cumulative);
+        else
+            s_putf(out, "%s_bucket{instance=\"%s\",le=\"+Inf\"} %llu\n", name, instance,
+                   (unsigned long long)cumulative);
+    }
+    s_putf(out, "%s_sum{instance=\"%s\"} %g\n%s_count{instance=\"%s\"} %llu\n", name, instance, sum,
+           name, instance, (unsigned long long)count);
+}
+
+/* The running brokers' own counts (broker_metrics rows written in the last
+ * minute): messages, ingest rate, batch sizes, ACK latency.  0, or -1 when
+ * the database fails. */
+static int s_broker_metrics(kn__api_req_t *req, s_args_t *out)
+{
+    PGresult *r = kn__api_query(req,
+                                "SELECT instance, metrics::text FROM broker_metrics WHERE "
+                                "updated_at > now() - interval '1 minute' ORDER BY instance",
+                                0, NULL);
+    if (!r)
+        return -1;
+    static const char *const heads[][3] = {
+        {"kouan_broker_messages_total", "counter", "messages the broker took and answered"},
+        {"kouan_broker_ingest_rate", "gauge", "messages a second taken, over the last 5 s"},
+        {"kouan_broker_batch_size", "histogram", "messages per committed batch"},
+        {"kouan_broker_ack_latency_seconds", "histogram",
+         "from a message taken off the socket to its ACK or NACK"},
+    };
+    json_t *rows[64];
+    int n = PQntuples(r) < 64 ? PQntuples(r) : 64;
+    for (int i = 0; i < n; i++)
+        rows[i] = json_loads(PQgetvalue(r, i, 1), 0, NULL);
+    for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++) {
+        s_putf(out, "# HELP %s %s\n# TYPE %s %s\n", heads[h][0], heads[h][2], heads[h][0],
+               heads[h][1]);
+        for (int i = 0; i < n; i++) {
+            json_t *m = rows[i];
+            const char *inst = PQgetvalue(r, i, 0);
+            if (!json_is_object(m) || strpbrk(inst, "\"\\\n"))
+                continue;
+            if (h == 0) {
+                static const char *const results[] = {"received", "acked", "nacked", "duplicates"};
+                for (size_t k = 0; k < 4; k++)
+                    s_putf(out, "%s{instance=\"%s\",result=\"%s\"} %lld\n", heads[h][0], inst,
+                           results[k],
+                           (long long)json_integer_value(json_object_get(m, results[k])));
+            } else if (h == 1)
+                s_putf(out, "%s{instance=\"%s\"} %g\n", heads[h][0], inst,
+                       json_number_value(json_object_get(m, "ingest_rate")));
+            else if (h == 2)
+                s_histogram(out, heads[h][0], inst, json_object_get(m, "batch_size"), 1,
+                            (double)json_integer_value(json_object_get(m, "batch_messages")),
+                            (uint64_t)json_integer_value(json_object_get(m, "batches")));
+            else {
+                uint64_t count = (uint64_t)(json_integer_value(json_object_get(m, "acked")) +
+                                            json_integer_value(json_object_get(m, "nacked")));
+                s_histogram(out, heads[h][0], inst, json_object_get(m, "ack_latency_ms"), 0.001,
+                            json_number_value(json_object_get(m, "ack_latency_sum_ms")) / 1000.0,
+                            count);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        json_decref(rows[i]);
+    PQclear(r);
+    return 0;
+}
+
 static enum MHD_Result s_metrics(kn__api_req_t *req, const char *arg)
 {
     (void)arg;
@@ -433,6 +527,10 @@ static enum MHD_Result s_metrics(kn__api_req_t *req, const char *arg)
             s_put(&out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
         PQclear(r);
+    }
+    if (s_broker_metrics(req, &out) != 0) {
+        free(out.query);
+        return kn__api_problem(req, 503, "the database is not available");
     }
     if (out.oom) {
         free(out.query);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 /* Largest frame ZeroMQ will take at all (a peer sending more is cut off);
@@ -43,7 +44,39 @@ typedef struct {
     kn_frame_t reply_id;                  /* id to echo in the reply, may be empty */
     int item;                             /* index in items[], -1 when none */
     int dup_of;                           /* earlier copy in this batch, -1 when none */
+    int64_t at_us;                        /* taken off the socket, monotonic µs */
 } s_msg_t;
+
+/* Upper bounds of the histograms' buckets (a last one counts the rest). */
+static const double s_latency_le_ms[] = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+static const double s_batch_le[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+#define S_LATENCY_BUCKETS (sizeof s_latency_le_ms / sizeof s_latency_le_ms[0] + 1)
+#define S_BATCH_BUCKETS (sizeof s_batch_le / sizeof s_batch_le[0] + 1)
+#define S_METRICS_EVERY_MS 5000
+
+/* What the broker counts for kouan api's /metrics, written to broker_metrics
+ * every S_METRICS_EVERY_MS on a connection of its own (a failed write is
+ * tried again at the next turn; the counts are the process's since start). */
+typedef struct {
+    uint64_t latency[S_LATENCY_BUCKETS]; /* replies by ms from receipt to ACK/NACK */
+    double latency_sum_ms;
+    uint64_t batch[S_BATCH_BUCKETS]; /* committed batches by messages in them */
+    uint64_t batch_messages;
+    PGconn *conn;           /* the metrics' own connection, NULL until needed */
+    int64_t next_ms;        /* monotonic ms of the next write */
+    int64_t started_epoch;  /* wall clock at start, ms */
+    uint64_t last_received; /* received at the last write ... */
+    int64_t last_ms;        /* ... and its time: the ingest rate between writes */
+    double rate;            /* messages a second between the last two writes */
+    char instance[300];     /* host:pid */
+} s_metrics_t;
+
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* A batch: the messages taken off the socket together and written in one
  * transaction.  There are two, so one fills while the other commits. */
@@ -90,8 +123,8 @@ struct kn_broker {
     bool db_up;           /* connected and schema checked */
     int64_t next_connect; /* monotonic ms of the next connection attempt */
     int64_t backoff_ms;   /* current wait between attempts */
-
     uint64_t received, acked, nacked, duplicates, committed;
+    s_metrics_t metrics;
     const char *fault; /* fault injection point, tests only */
 };
 
@@ -183,6 +216,12 @@ kn_broker_t *kn_broker_new(kn_config_t **cfg, const char *config_path, char *err
     self->cfg = *cfg;
     *cfg = NULL;
     self->config_path = strdup(config_path);
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(self->metrics.instance, sizeof self->metrics.instance, "%s:%ld", host, (long)getpid());
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    self->metrics.started_epoch = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
     bool batches_ok = true;
     for (int i = 0; i < 2; i++) {
         s_batch_t *b = &self->batches[i];
@@ -298,6 +337,7 @@ void kn_broker_destroy(kn_broker_t **self)
     kn_dmn_destroy(&br->rules);
     kn_divert_destroy(&br->divert);
     kn_arena_destroy(&br->scratch);
+    PQfinish(br->metrics.conn);
     free(br->ready);
     kn_config_destroy(&br->cfg);
     free(br->config_path);
@@ -536,6 +576,7 @@ static void s_drain(kn_broker_t *self, s_batch_t *b)
     while (b->nmsgs < max && b->nmsgs < stop && b->bytes < S_BATCH_BYTES) {
         s_msg_t *m = &b->msgs[b->nmsgs];
         m->item = m->dup_of = -1;
+        m->at_us = s_now_us();
         zmq_msg_init(&m->routing);
         if (zmq_msg_recv(&m->routing, self->router, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m->routing);
@@ -600,6 +641,95 @@ static void s_reply(kn_broker_t *self, s_batch_t *b, s_msg_t *m)
     if (rc != 0)
         kn_log(KN_LOG_WARNING, "party=%s reply not sent: %s (the party will resend)", m->party,
                zmq_strerror(zmq_errno()));
+    double ms = (double)(s_now_us() - m->at_us) / 1000.0;
+    size_t k = 0;
+    while (k < S_LATENCY_BUCKETS - 1 && ms > s_latency_le_ms[k])
+        k++;
+    self->metrics.latency[k]++;
+    self->metrics.latency_sum_ms += ms;
+}
+
+/* The metrics as JSON (see s_metrics_t); NULL on no memory. */
+static char *s_metrics_json(const kn_broker_t *self)
+{
+    const s_metrics_t *mt = &self->metrics;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    fprintf(f,
+            "{\"received\":%llu,\"acked\":%llu,\"nacked\":%llu,\"duplicates\":%llu,"
+            "\"batches\":%llu,\"batch_messages\":%llu,\"ingest_rate\":%.2f,"
+            "\"ack_latency_sum_ms\":%.3f,\"ack_latency_ms\":[",
+            (unsigned long long)self->received, (unsigned long long)self->acked,
+            (unsigned long long)self->nacked, (unsigned long long)self->duplicates,
+            (unsigned long long)self->committed, (unsigned long long)mt->batch_messages, mt->rate,
+            mt->latency_sum_ms);
+    for (size_t k = 0; k < S_LATENCY_BUCKETS; k++) {
+        if (k + 1 < S_LATENCY_BUCKETS)
+            fprintf(f, "%s[%g,%llu]", k ? "," : "", s_latency_le_ms[k],
+                    (unsigned long long)mt->latency[k]);
+        else
+            fprintf(f, ",[\"+Inf\",%llu]", (unsigned long long)mt->latency[k]);
+    }
+    fputs("],\"batch_size\":[", f);
+    for (size_t k = 0; k < S_BATCH_BUCKETS; k++) {
+        if (k + 1 < S_BATCH_BUCKETS)
+            fprintf(f, "%s[%g,%llu]", k ? "," : "", s_batch_le[k],
+                    (unsigned long long)mt->batch[k]);
+        else
+            fprintf(f, ",[\"+Inf\",%llu]", (unsigned long long)mt->batch[k]);
+    }
+    fputs("]}", f);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Write the metrics when due.  Blocking, on the metrics' own connection:
+ * about a millisecond every S_METRICS_EVERY_MS. */
+static void s_metrics_write(kn_broker_t *self, bool now)
+{
+    s_metrics_t *mt = &self->metrics;
+    int64_t t = kn_clock_ms();
+    if (!now && t < mt->next_ms)
+        return;
+    mt->next_ms = t + S_METRICS_EVERY_MS;
+    if (!mt->conn || PQstatus(mt->conn) != CONNECTION_OK) {
+        PQfinish(mt->conn);
+        char *conninfo = kn_db_conninfo(self->cfg);
+        mt->conn = conninfo ? PQconnectdb(conninfo) : NULL;
+        free(conninfo);
+        if (!mt->conn || PQstatus(mt->conn) != CONNECTION_OK) {
+            PQfinish(mt->conn);
+            mt->conn = NULL;
+            return; /* the database is away: the next turn tries again */
+        }
+    }
+    if (mt->last_ms && t > mt->last_ms)
+        mt->rate =
+            (double)(self->received - mt->last_received) * 1000.0 / (double)(t - mt->last_ms);
+    mt->last_received = self->received;
+    mt->last_ms = t;
+    char *json = s_metrics_json(self);
+    if (!json)
+        return;
+    char started[32];
+    snprintf(started, sizeof started, "%lld", (long long)mt->started_epoch);
+    const char *params[3] = {mt->instance, started, json};
+    PGresult *r = PQexecParams(
+        mt->conn,
+        "INSERT INTO broker_metrics (instance, started_at, updated_at, metrics) "
+        "VALUES ($1, to_timestamp($2::int8 / 1000.0), now(), $3::json) "
+        "ON CONFLICT (instance) DO UPDATE SET updated_at = now(), metrics = excluded.metrics",
+        3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        kn_log(KN_LOG_DEBUG, "metrics not written: %s", PQerrorMessage(mt->conn));
+    PQclear(r);
+    free(json);
 }
 
 static void s_fault(const kn_broker_t *self, const s_batch_t *b, const char *point)
@@ -869,6 +999,11 @@ static void s_finish(kn_broker_t *self, bool wait)
     for (size_t i = 0; i < b->nmsgs; i++)
         s_reply(self, b, &b->msgs[i]);
     self->committed++;
+    size_t k = 0;
+    while (k < S_BATCH_BUCKETS - 1 && (double)b->nmsgs > s_batch_le[k])
+        k++;
+    self->metrics.batch[k]++;
+    self->metrics.batch_messages += b->nmsgs;
     kn_log(KN_LOG_DEBUG, "batch messages=%zu stored=%zu", b->nmsgs, b->nitems);
     s_batch_release(b);
 }
@@ -961,6 +1096,8 @@ int kn_broker_run(kn_broker_t *self)
             s_deliver(self);
             self->next_delivery = kn_clock_ms() + 1000; /* and look again for new ones */
         }
+        if (self->db_up)
+            s_metrics_write(self, false);
     }
 
     /* Drain: what has already arrived is written and acknowledged.  Finishing
@@ -977,6 +1114,8 @@ int kn_broker_run(kn_broker_t *self)
     if (s_pending(self) > 0)
         kn_log(KN_LOG_WARNING, "stopping with %zu messages unacknowledged (their senders resend)",
                s_pending(self));
+    if (self->db_up)
+        s_metrics_write(self, true); /* the last counts */
     kn_log(KN_LOG_NOTICE,
            "stopped received=%llu acked=%llu nacked=%llu duplicates=%llu batches=%llu "
            "zap_allowed=%llu zap_refused=%llu",

@@ -70,6 +70,25 @@ n=$(kn_psql "select count(*) from inbound where status = 'accepted'")
 grep -q "^kouan_inbound_messages_total{status=\"accepted\"} $n\$" "$WORK/b" ||
     fail "metrics do not count the $n accepted messages: $(head -5 "$WORK/b")"
 grep -q '^kouan_outbox_depth\|^# TYPE kouan_outbox_depth gauge' "$WORK/b" || fail "no outbox depth"
+# the broker's own counts, written every 5 s: every message of the day acknowledged, each
+# with its latency in the histogram, in batches whose sizes add up
+for _ in $(seq 1 80); do
+    get /metrics > /dev/null
+    grep -q "^kouan_broker_messages_total{instance=\"[^\"]*\",result=\"acked\"} $n\$" "$WORK/b" && break
+    sleep 0.1
+done
+grep -q "^kouan_broker_messages_total{instance=\"[^\"]*\",result=\"acked\"} $n\$" "$WORK/b" ||
+    fail "the broker's metrics do not show the $n messages acknowledged: $(grep kouan_broker "$WORK/b" | head -5)"
+grep -q "^kouan_broker_ack_latency_seconds_bucket{instance=\"[^\"]*\",le=\"+Inf\"} $n\$" "$WORK/b" ||
+    fail "the ACK latency histogram does not count the $n replies"
+grep -q "^kouan_broker_ack_latency_seconds_count{instance=\"[^\"]*\"} $n\$" "$WORK/b" || fail "latency count"
+# everything taken off the socket (messages, READY, OUTACKs) went in a batch
+took=$(sed -n 's/^kouan_broker_messages_total{instance="[^"]*",result="received"} \([0-9]*\)$/\1/p' "$WORK/b")
+[ "$took" -ge "$n" ] || fail "the broker says it took $took, fewer than the $n messages"
+grep -q "^kouan_broker_batch_size_sum{instance=\"[^\"]*\"} $took\$" "$WORK/b" ||
+    fail "batch sizes do not add up to the $took taken"
+grep -q '^# TYPE kouan_broker_ingest_rate gauge' "$WORK/b" || fail "no ingest rate"
+pass "the broker's messages, batch sizes and ACK latency histogram"
 
 # who may ask
 assert_eq "401" "$(get /v2/events)" "no token: 401"
