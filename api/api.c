@@ -32,7 +32,11 @@ struct kn_api {
 };
 
 /* The parts' routes, in the order they are tried. */
-static const kn__api_route_t *const s_routes[] = {kn__api_events_routes};
+static const kn__api_route_t *const s_routes[] = {
+    kn__api_events_routes,
+    kn__api_subscriptions_routes,
+    kn__api_actions_routes,
+};
 
 /* ------------------------------------------------------------------------ */
 /* tokens                                                                   */
@@ -192,8 +196,13 @@ static int s_who(kn__api_req_t *req, const char **why)
         *why = "an Authorization: Bearer token is required (kouan principal add)";
         return 401;
     }
+    return kn__api_authenticate(req, auth + 7, why);
+}
+
+int kn__api_authenticate(kn__api_req_t *req, const char *token, const char **why)
+{
     uint8_t hash[32];
-    kn_api_token_hash(auth + 7, hash);
+    kn_api_token_hash(token, hash);
     const char *params[1] = {(const char *)hash};
     const int lens[1] = {32}, formats[1] = {1};
     PGresult *r = PQexecParams(req->db,

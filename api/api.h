@@ -11,9 +11,16 @@
  *                          (= or :gte :gt :lte :lt :eq, ISO 8601 with offset);
  *                          limit (1..[api] page_max, default [api] page_size) and
  *                          cursor; a further page is named in the Next-Page
- *                          header
- *   GET /v1/containers/{equipmentReference}/timeline
+ *                          header *   GET /v1/containers/{equipmentReference}/timeline
  *                          the box's events, its current route, reason and slot
+ *   /v2/event-subscriptions[/{id}[/secret]]
+ *                          DCSA subscriptions: POST, GET, PUT, DELETE (owned by
+ *                          their maker; an agent's only on its own cargo)
+ *   /v1/certificates[/{no}[/deposit|/pickup]]
+ *                          certificates of origin mailed by EMS: request (agent),
+ *                          deposit (officer), pickup code (agent), GET
+ *   GET /v1/containers/{equipmentReference}/decisions
+ *                          the box's decision history (officers, admins)
  *
  * Every call but /healthz and /metrics carries "Authorization: Bearer TOKEN"
  * of a principal (kouan principal add).  An agent sees only the cargo of the

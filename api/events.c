@@ -347,7 +347,7 @@ static enum MHD_Result s_timeline(kn__api_req_t *req, const char *box)
     r = kn__api_query(
         req,
         "SELECT v.direction, v.phase, v.route, (SELECT d.reason FROM decision d WHERE "
-        "d.equipment_reference = v.equipment_reference AND d.reason IS NOT NULL ORDER BY "
+        "d.equipment_reference = v.equipment_reference AND d.reason <> '' ORDER BY "
         "d.id DESC LIMIT 1), v.slot_area, to_char(v.slot_start AT TIME ZONE "
         "'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), v.closed_at IS NOT NULL "
         "FROM visit v WHERE v.equipment_reference = $1 ORDER BY v.opened_at DESC, v.id "

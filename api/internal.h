@@ -52,7 +52,9 @@ typedef struct {
 } kn__api_route_t;
 
 /* Each part's routes, ended by {NULL}. */
-extern const kn__api_route_t kn__api_events_routes[];
+extern const kn__api_route_t kn__api_events_routes[];        /* events.c */
+extern const kn__api_route_t kn__api_subscriptions_routes[]; /* subscriptions.c */
+extern const kn__api_route_t kn__api_actions_routes[];       /* actions.c */
 
 /* Answers.  body is taken (freed by libmicrohttpd); header may be NULL. */
 enum MHD_Result kn__api_send(kn__api_req_t *req, unsigned status, const char *type, char *body,
@@ -72,6 +74,11 @@ PGresult *kn__api_query(kn__api_req_t *req, const char *sql, int n, const char *
  * written, and the data must then not be given out. */
 bool kn__api_audit(kn__api_req_t *req, const char *action, const char *resource, unsigned status,
                    size_t items);
+
+/* Fill req->who from a bearer token (for a route open to anyone that takes
+ * its token another way, as a stream's access_token parameter): 0, or 401
+ * (unknown or revoked) or 503 with *why. */
+int kn__api_authenticate(kn__api_req_t *req, const char *token, const char **why);
 
 /* One stored event as the API gives it: its DCSA object with eventID (a
  * UUID from the row id) and eventCreatedDateTime.  NULL on no memory. */

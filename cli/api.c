@@ -27,9 +27,10 @@ int kn_cmd_api(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     static const char usage[] =
         "usage: kouan api [-c FILE]\n"
-        "  serves [api] listen: GET /v2/events (DCSA Track & Trace 2.2), GET\n"
-        "  /v1/containers/REF/timeline, GET /healthz, GET /metrics; callers carry a\n"
-        "  bearer token from kouan principal add\n";
+        "  serves [api] listen: /v2/events and /v2/event-subscriptions (DCSA Track &\n"
+        "  Trace 2.2), /v1/containers/REF/timeline and /decisions, /v1/certificates,\n"
+        "  /track and /dashboard (pages), /healthz, /metrics; callers carry a bearer\n"
+        "  token from kouan principal add\n";
     const char *path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
