@@ -21,6 +21,11 @@
  *                          deposit (officer), pickup code (agent), GET
  *   GET /v1/containers/{equipmentReference}/decisions
  *                          the box's decision history (officers, admins)
+ *   GET /track, /dashboard, /static/{name}
+ *                          the agents' tracking page and the big-screen
+ *                          dashboard (api/www, built into the binary)
+ *   GET /v1/dashboard/stream?access_token=
+ *                          the dashboard's figures as server-sent events
  *
  * Every call but /healthz and /metrics carries "Authorization: Bearer TOKEN"
  * of a principal (kouan principal add).  An agent sees only the cargo of the

@@ -7,10 +7,15 @@ PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libzmq3-dev libpq-dev postgresql libxml2-dev libssl-dev libinih-dev check
     clang-format curl libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
+    chromium nodejs npm fonts-wqy-microhei
 )
+# (the browser test: Chromium, Node and npm for playwright-core, and a CJK
+# font so that the pages' Chinese shows in its screenshots)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
+    # a Node.js from NodeSource carries its own npm, and conflicts with Debian's
+    [ "$p" = npm ] && command -v npm >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
