@@ -284,9 +284,15 @@ static int s_send(s_run_t *r, const kn_sim_msg_t *m)
     snprintf(id, sizeof id, "sim-%llu-%.*s", (unsigned long long)s_scenario.seed,
              (int)strcspn(m->name, "."), m->name);
     r->now = m->at_ms;
-    if (kn_client_send(r->party[p], id, m->content_type, m->payload, m->len) != 0) {
-        fprintf(stderr, "kouan sim: cannot send %s\n", id);
-        return -1;
+    /* a connection still in its handshake takes nothing yet (ZMQ_IMMEDIATE):
+     * try again for a while */
+    int tries = 0;
+    while (kn_client_send(r->party[p], id, m->content_type, m->payload, m->len) != 0) {
+        if (++tries == 1000) {
+            fprintf(stderr, "kouan sim: cannot send %s: no connection to the broker\n", id);
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
     int got = s_await(r, p, id, 30000);
     if (got < 0)
