@@ -12,10 +12,8 @@
  * entered for it is not counted against it.  The pickup code comes in the
  * body alone (never in the URL, which proxies log) and is never logged,
  * stored or written to audit.
- *
- * There is no manual inspection order here: an officer's order reaches the
- * broker as a customs message (kouan send), since the broker alone writes
- * events and visits.
+ * * An officer's manual inspection order is in orders.c: it reaches the broker
+ * as customs' message, since the broker alone writes events and visits.
  */
 #include "certificate.h"
 #include "err.h"

@@ -32,9 +32,9 @@ struct kn_api {
 };
 
 /* The parts' routes, in the order they are tried. */
-static const kn__api_route_t *const s_routes[] = {kn__api_events_routes,
-                                                  kn__api_subscriptions_routes,
-                                                  kn__api_actions_routes, kn__api_pages_routes};
+static const kn__api_route_t *const s_routes[] = {
+    kn__api_events_routes, kn__api_subscriptions_routes, kn__api_actions_routes,
+    kn__api_pages_routes, kn__api_orders_routes};
 
 /* ------------------------------------------------------------------------ */
 /* tokens                                                                   */

@@ -21,6 +21,9 @@
  *                          deposit (officer), pickup code (agent), GET
  *   GET /v1/containers/{equipmentReference}/decisions
  *                          the box's decision history (officers, admins)
+ *   POST /v1/containers/{equipmentReference}/inspection-orders
+ *                          an officer's manual inspection order, sent to the
+ *                          broker as customs' CLM10021 (orders.c)
  *   GET /track, /dashboard, /static/{name}
  *                          the agents' tracking page and the big-screen
  *                          dashboard (api/www, built into the binary)

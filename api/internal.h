@@ -56,6 +56,7 @@ extern const kn__api_route_t kn__api_events_routes[];        /* events.c */
 extern const kn__api_route_t kn__api_subscriptions_routes[]; /* subscriptions.c */
 extern const kn__api_route_t kn__api_actions_routes[];       /* actions.c */
 extern const kn__api_route_t kn__api_pages_routes[];         /* pages.c */
+extern const kn__api_route_t kn__api_orders_routes[];        /* orders.c */
 
 /* Answers.  body is taken (freed by libmicrohttpd); header may be NULL. */
 enum MHD_Result kn__api_send(kn__api_req_t *req, unsigned status, const char *type, char *body,

@@ -95,6 +95,11 @@ static const kn_option_t s_options[] = {
      "events per page when the caller gives no limit"},
     {"api", "page_max", KN_OPT_INT, "1000", 1, 10000, NULL, true,
      "most events per page a caller may ask for (limit)"},
+    {"api", "customs_key_file", KN_OPT_PATH, "", 0, 0, NULL, false,
+     "the customs party's CURVE secret key: officers' inspection orders go to the broker as "
+     "its CLM10021 (with [client] broker and server_public_key_file); empty = no orders"},
+    {"api", "customs_code", KN_OPT_STRING, "3701", 0, 0, NULL, false,
+     "customs office code written as SENDER and CUSTOMS_CODE of those orders"},
     {"callbacks", "listen", KN_OPT_STRING, "127.0.0.1:7791", 0, 0, NULL, false,
      "address and port kouan callbacks listens on (EMS pushes: POST /ems/push)"},
     {"certificate", "code_ttl_s", KN_OPT_INT, "86400", 60, 2592000, NULL, true,

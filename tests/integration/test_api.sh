@@ -20,6 +20,7 @@ tax_key_file = xmtax.key
 listen = 127.0.0.1:0
 page_size = 50
 page_max = 500
+customs_key_file = customs.key
 CONF
 kn_db_start
 kn_broker_start
@@ -162,6 +163,33 @@ assert_eq "1" "$(kn_psql "select count(*) from audit where principal = 'agent-b'
     "the refused look at another company's box too"
 assert_eq "$want" "$(kn_psql "select items from audit where principal = 'agent-a' and action = 'GET /v2/events'")" \
     "with the number of events given"
+
+# an officer's manual inspection order goes to the broker as customs' CLM10021:
+# a sample box released with duty settled (DIRECT_PICKUP), then ordered to inspection
+S=$KN_SAMPLES_DIR
+"$KOUAN" send -c "$CONF" -q --keep -k "$WORK/customs.key" "$S/customs/clm10041-discharge-instruction.xml" \
+    "$S/customs/clm10011-release.xml" >/dev/null || fail "customs samples"
+"$KOUAN" send -c "$CONF" -q --keep -k "$WORK/xmtax.key" "$S/tax/guarantee-accepted.xml" >/dev/null || fail "tax sample"
+assert_eq "DIRECT_PICKUP" "$(kn_psql "select route from visit where equipment_reference = 'COSU6123451' and closed_at is null")" \
+    "the sample box goes straight to its truck"
+order() { curl -sS -o "$WORK/b" -w '%{http_code}' -X POST -H "Authorization: Bearer $2" \
+          -H 'Content-Type: application/json' -d "$3" "$API/v1/containers/$1/inspection-orders"; }
+assert_eq "403" "$(order COSU6123451 "$TB" '{"examType":"MANUAL"}')" "an agent cannot order an inspection"
+assert_eq "422" "$(order COSU6123451 "$TO" '{"examType":"no way"}')" "a bad exam type: 422"
+assert_contains "$(jq_ "d['detail']")" "examType" "naming examType"
+assert_eq "400" "$(order COSU6123451 "$TO" '{"examType":"MANUAL","colour":1}')" "an unknown member: 400"
+assert_eq "404" "$(order ZZZU0000000 "$TO" '{"examType":"MANUAL"}')" "an unknown box: 404"
+assert_eq "202" "$(order COSU6123451 "$TO" '{"examType":"MANUAL","note":"risk <profile> & seal"}')" \
+    "the officer's order is taken by the broker"
+msg=$(jq_ "d['messageId']")
+assert_eq "1" "$(kn_psql "select count(*) from inbound where party = 'customs-3701' and msg_id = '$msg' and status = 'accepted'")" \
+    "stored as customs' message"
+assert_eq "INSPECTION_AREA" "$(kn_psql "select route from visit where equipment_reference = 'COSU6123451' and closed_at is null")" \
+    "the box is routed to the inspection area"
+assert_eq "1" "$(kn_psql "select count(*) from decision where equipment_reference = 'COSU6123451' and msg_id = '$msg' and route = 'INSPECTION_AREA'")" \
+    "the decision names the officer's order"
+assert_eq "1" "$(kn_psql "select count(*) from audit where principal = 'officer-1' and action = 'POST /v1/containers/inspection-orders' and result = 202")" \
+    "and the order is audited"
 
 # revoked: refused at once
 "$KOUAN" principal -c "$CONF" revoke agent-a >/dev/null || fail "revoke"

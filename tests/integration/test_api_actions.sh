@@ -331,8 +331,8 @@ assert_eq "403" "$(call GET "/v1/containers/$BOX_A/decisions" "$TA")" "an agent:
 assert_eq "403" "$(call GET "/v1/containers/$BOX_A/decisions" "$TT")" "a terminal: 403"
 assert_eq "404" "$(call GET "/v1/containers/ZZZU0000000/decisions" "$TO")" "a box without decisions: 404"
 assert_eq "400" "$(call GET "/v1/containers/abc/decisions" "$TO")" "a malformed container number: 400"
-assert_eq "404" "$(call POST "/v1/containers/$BOX_A/inspection" "$TO" '{}')" \
-    "no manual inspection order over HTTP (it reaches the broker as a customs message)"
+assert_eq "403" "$(call POST "/v1/containers/$BOX_A/inspection-orders" "$TA" '{"examType":"MANUAL"}')" \
+    "an agent cannot order an inspection (integration.api follows an officer's order to the broker)"
 
 # ---- audit ------------------------------------------------------------------
 
