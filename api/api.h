@@ -13,6 +13,8 @@
  *                          cursor; a further page is named in the Next-Page
  *                          header *   GET /v1/containers/{equipmentReference}/timeline
  *                          the box's events, its current route, reason and slot
+ *   GET /v1/bills/{transportDocumentReference}/timeline
+ *                          the bill's events and its boxes', and each box's route
  *   /v2/event-subscriptions[/{id}[/secret]]
  *                          DCSA subscriptions: POST, GET, PUT, DELETE (owned by
  *                          their maker; an agent's only on its own cargo)

@@ -540,9 +540,79 @@ static enum MHD_Result s_metrics(kn__api_req_t *req, const char *arg)
                         NULL);
 }
 
+/* GET /v1/bills/{bill}/timeline: the bill's events and its boxes' (oldest
+ * first), and each box's route now.  Another company's bill is unknown. */
+static enum MHD_Result s_bill(kn__api_req_t *req, const char *bill)
+{
+    const kn__api_who_t *who = &req->who;
+    if (!s_reference(bill, 35))
+        return kn__api_problem(req, 400, "a bill of lading is 1 to 35 printable characters");
+    const char *params[2] = {bill, who->agent[0] ? who->agent : NULL};
+    PGresult *r = kn__api_query(
+        req,
+        KN__API_MINE(2) "SELECT e.id, to_char(e.created_at AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.detail::text FROM event e "
+                        "WHERE (e.transport_document_reference = $1 OR e.equipment_reference IN "
+                        "(SELECT t.equipment_reference FROM event t WHERE "
+                        "t.transport_document_reference = $1 AND t.equipment_reference IS NOT "
+                        "NULL)) AND " KN__API_SCOPE(
+                            2) " ORDER BY e.event_datetime NULLS LAST, e.id "
+                               "LIMIT 5000",
+        2, params);
+    if (!r)
+        return kn__api_problem(req, 503, "the database is not available");
+    int rows = PQntuples(r);
+    if (rows == 0) {
+        PQclear(r);
+        kn__api_audit(req, "GET /v1/bills/timeline", bill, 404, 0);
+        return kn__api_problem(req, 404, "no bill of lading %s among the cargo you may see", bill);
+    }
+    json_t *events = json_array();
+    for (int i = 0; events && i < rows; i++) {
+        json_t *ev = kn__api_event(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        if (!ev || json_array_append_new(events, ev) != 0) {
+            json_decref(events);
+            events = NULL;
+        }
+    }
+    PQclear(r);
+    r = kn__api_query(req,
+                      "SELECT b.box, v.route, v.phase, v.closed_at IS NOT NULL FROM (SELECT "
+                      "DISTINCT equipment_reference AS box FROM event WHERE "
+                      "transport_document_reference = $1 AND equipment_reference IS NOT NULL) b "
+                      "LEFT JOIN LATERAL (SELECT route, phase, closed_at FROM visit WHERE "
+                      "equipment_reference = b.box ORDER BY opened_at DESC LIMIT 1) v ON true "
+                      "ORDER BY b.box",
+                      1, params);
+    if (!r || !events) {
+        PQclear(r);
+        json_decref(events);
+        return r ? MHD_NO : kn__api_problem(req, 503, "the database is not available");
+    }
+    json_t *boxes = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *b = json_pack("{s:s}", "equipmentReference", PQgetvalue(r, i, 0));
+        if (!PQgetisnull(r, i, 1))
+            json_object_set_new(b, "route", json_string(PQgetvalue(r, i, 1)));
+        if (!PQgetisnull(r, i, 2))
+            json_object_set_new(b, "phase", json_string(PQgetvalue(r, i, 2)));
+        json_object_set_new(b, "closed", json_boolean(PQgetvalue(r, i, 3)[0] == 't'));
+        json_array_append_new(boxes, b);
+    }
+    PQclear(r);
+    json_t *o = json_pack("{s:s, s:o, s:o}", "transportDocumentReference", bill, "containers",
+                          boxes, "events", events);
+    if (!kn__api_audit(req, "GET /v1/bills/timeline", bill, 200, (size_t)rows)) {
+        json_decref(o);
+        return kn__api_problem(req, 503, "the database is not available (audit)");
+    }
+    return kn__api_json(req, 200, o, NULL, NULL);
+}
+
 const kn__api_route_t kn__api_events_routes[] = {
     {"GET", "/v2/events", KN__API_ALL, s_events},
     {"GET", "/v1/containers/{}/timeline", KN__API_ALL, s_timeline},
+    {"GET", "/v1/bills/{}/timeline", KN__API_ALL, s_bill},
     {"GET", "/metrics", KN__API_ANYONE, s_metrics},
     {NULL, NULL, 0, NULL},
 };

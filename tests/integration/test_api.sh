@@ -127,6 +127,14 @@ assert_eq "$(kn_psql "select count(*) from event where equipment_reference = '$B
     "$(jq_ "len(d['events'])")" "the timeline has the box's events and its bills' (the duty paid)"
 assert_eq "True" "$(jq_ "any(e.get('equipmentReference') is None for e in d['events'])")" "a bill-only event among them"
 jq_ "d['visit']['route']" > /dev/null || fail "the timeline has no route"
+BILL=$(kn_psql "select transport_document_reference from event where equipment_reference = '$BOX' and transport_document_reference is not null limit 1")
+assert_eq "200" "$(get "/v1/bills/$BILL/timeline" "$TA")" "its bill's timeline"
+assert_eq "$(kn_psql "select string_agg(distinct equipment_reference, ' ' order by equipment_reference) from event where transport_document_reference = '$BILL'")" \
+    "$(jq_ "' '.join(c['equipmentReference'] for c in d['containers'])")" "the bill's boxes"
+assert_eq "$(kn_psql "select count(*) from event where transport_document_reference = '$BILL' or equipment_reference in
+             (select equipment_reference from event where transport_document_reference = '$BILL')")" \
+    "$(jq_ "len(d['events'])")" "the bill's events and its boxes'"
+assert_eq "404" "$(get "/v1/bills/$BILL/timeline" "$TB")" "another company's bill: 404"
 assert_eq "404" "$(get "/v1/containers/$BOX/timeline" "$TB")" "another company's box: 404, not 403"
 assert_eq "404" "$(get "/v1/containers/ZZZU0000000/timeline" "$TB")" "as a box that does not exist"
 assert_eq "200" "$(get "/v2/events?equipmentReference=$BOX" "$TB")" "filtering on another company's box"
@@ -158,7 +166,7 @@ assert_eq "405" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authoriza
 assert_eq "404" "$(get /v2/nothing "$TO")" "an unknown path: 404"
 
 # the audit trail
-assert_eq "2" "$(kn_psql "select count(*) from audit where principal = 'agent-a'")" "agent-a's two reads audited"
+assert_eq "3" "$(kn_psql "select count(*) from audit where principal = 'agent-a'")" "agent-a's three reads audited"
 assert_eq "1" "$(kn_psql "select count(*) from audit where principal = 'agent-b' and result = 404 and resource = '$BOX'")" \
     "the refused look at another company's box too"
 assert_eq "$want" "$(kn_psql "select items from audit where principal = 'agent-a' and action = 'GET /v2/events'")" \
