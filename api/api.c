@@ -20,15 +20,19 @@
 #include <strings.h>
 
 #define S_BODY_MAX (1024 * 1024)
-#define S_POOL_MAX 16
+#define S_POOL_MAX 16 /* idle database connections kept */
+#define S_DB_MAX 32   /* database connections at once (PostgreSQL's are shared) */
+#define S_DB_WAIT_S 5 /* a request waits this long for one, then 503 */
 
 struct kn_api {
     const kn_config_t *cfg;
     char *conninfo;
     struct MHD_Daemon *daemon;
     pthread_mutex_t lock; /* the pool */
+    pthread_cond_t freed; /* a connection came back */
     PGconn *idle[S_POOL_MAX];
     size_t nidle;
+    size_t live; /* connections made and not closed, idle or in use */
 };
 
 /* The parts' routes, in the order they are tried. */
@@ -144,17 +148,40 @@ enum MHD_Result kn__api_problem(kn__api_req_t *req, unsigned status, const char 
 PGconn *kn__api_db_acquire(kn_api_t *api)
 {
     PGconn *conn = NULL;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += S_DB_WAIT_S;
     pthread_mutex_lock(&api->lock);
+    /* at most S_DB_MAX at once: wait for one to come back, for a while */
+    while (!api->nidle && api->live >= S_DB_MAX)
+        if (pthread_cond_timedwait(&api->freed, &api->lock, &until) != 0)
+            break;
+    bool make = false;
     if (api->nidle)
         conn = api->idle[--api->nidle];
+    else if (api->live < S_DB_MAX) {
+        api->live++;
+        make = true;
+    }
     pthread_mutex_unlock(&api->lock);
+    if (!conn && !make) {
+        kn_log(KN_LOG_WARNING, "api: all %d database connections busy for %d s", S_DB_MAX,
+               S_DB_WAIT_S);
+        return NULL;
+    }
     if (!conn)
         conn = PQconnectdb(api->conninfo);
     else if (PQstatus(conn) != CONNECTION_OK)
         PQreset(conn);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         kn_log(KN_LOG_WARNING, "api: database: %s", conn ? PQerrorMessage(conn) : "out of memory");
-        PQfinish(conn);
+        kn__api_db_release(api, conn ? conn : NULL);
+        if (!conn) { /* counted as made: give the place back */
+            pthread_mutex_lock(&api->lock);
+            api->live--;
+            pthread_cond_signal(&api->freed);
+            pthread_mutex_unlock(&api->lock);
+        }
         return NULL;
     }
     return conn;
@@ -169,7 +196,9 @@ void kn__api_db_release(kn_api_t *api, PGconn *conn)
         PQtransactionStatus(conn) == PQTRANS_IDLE) {
         api->idle[api->nidle++] = conn;
         conn = NULL;
-    }
+    } else
+        api->live--; /* closed below */
+    pthread_cond_signal(&api->freed);
     pthread_mutex_unlock(&api->lock);
     PQfinish(conn);
 }
@@ -396,6 +425,7 @@ kn_api_t *kn_api_start(const kn_config_t *cfg, const char *conninfo, char *addre
     }
     self->cfg = cfg;
     pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->freed, NULL);
     char why[512];
     if (kn_http_start(kn_config_str(cfg, "api", "listen"), MHD_USE_THREAD_PER_CONNECTION,
                       s_on_request, self, s_on_completed, &self->daemon, address, addrsize, why,
@@ -416,6 +446,7 @@ void kn_api_destroy(kn_api_t **api)
         MHD_stop_daemon(self->daemon);
     for (size_t i = 0; i < self->nidle; i++)
         PQfinish(self->idle[i]);
+    pthread_cond_destroy(&self->freed);
     pthread_mutex_destroy(&self->lock);
     free(self->conninfo);
     free(self);

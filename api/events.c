@@ -104,7 +104,7 @@ static bool s_datetime(const char *text, char out[64])
         n > 19 && (buf[n - 1] == 'Z' ||
                    (n >= 25 && (buf[n - 6] == '+' || buf[n - 6] == '-') && buf[n - 3] == ':'));
     kn_feel_value_t v;
-    if (strlen(text) >= sizeof buf || buf[10] != 'T' || !zone ||
+    if (strlen(text) >= sizeof buf || n <= 19 || buf[10] != 'T' || !zone ||
         kn_feel_datetime_parse(buf, n, &v) != 0 || v.type != KN_FEEL_DATETIME)
         return false;
     snprintf(out, 64, "%lld", (long long)v.as.t);
@@ -217,7 +217,8 @@ static enum MHD_Result s_events(kn__api_req_t *req, const char *arg)
     const char *cur = ARG("cursor");
     if (cur) {
         size_t n = strlen(cur);
-        if (n < 2 || n > 17 || cur[0] != 'c' || strspn(cur + 1, "0123456789abcdef") != n - 1) {
+        if (n < 2 || n > 16 || cur[0] != 'c' || strspn(cur + 1, "0123456789abcdef") != n - 1 ||
+            (n == 16 && cur[1] > '7')) { /* at most 15 hex digits, or 16 below 2^63 */
             res = kn__api_problem(
                 req, 400, "cursor \"%s\" is not one this API gave (take it from Next-Page)", cur);
             goto out;
@@ -346,13 +347,16 @@ static enum MHD_Result s_timeline(kn__api_req_t *req, const char *box)
     PQclear(r);
     r = kn__api_query(
         req,
-        "SELECT v.direction, v.phase, v.route, (SELECT d.reason FROM decision d WHERE "
-        "d.equipment_reference = v.equipment_reference AND d.reason <> '' ORDER BY "
-        "d.id DESC LIMIT 1), v.slot_area, to_char(v.slot_start AT TIME ZONE "
-        "'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), v.closed_at IS NOT NULL "
-        "FROM visit v WHERE v.equipment_reference = $1 ORDER BY v.opened_at DESC, v.id "
-        "DESC LIMIT 1",
-        1, params);
+        KN__API_MINE(
+            2) "SELECT v.direction, v.phase, v.route, (SELECT d.reason FROM "
+               "decision d WHERE "
+               "d.equipment_reference = v.equipment_reference AND d.reason <> '' ORDER BY "
+               "d.id DESC LIMIT 1), v.slot_area, to_char(v.slot_start AT TIME ZONE "
+               "'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), v.closed_at IS NOT NULL "
+               "FROM visit v WHERE v.equipment_reference = $1 AND " KN__API_BOX_MINE(
+                   1, 2) " "
+                         "ORDER BY v.opened_at DESC, v.id DESC LIMIT 1",
+        2, params);
     if (!r || !events) {
         PQclear(r);
         json_decref(events);
@@ -493,7 +497,9 @@ static enum MHD_Result s_metrics(kn__api_req_t *req, const char *arg)
         {"kouan_visits_open", "container visits open, by phase", "gauge", "phase",
          "SELECT phase, count(*) FROM visit WHERE closed_at IS NULL GROUP BY 1 ORDER BY 1"},
         {"kouan_outbox_depth", "notifications waiting, by endpoint", "gauge", "endpoint",
-         "SELECT endpoint, count(*) FROM outbox WHERE status = 'pending' GROUP BY 1 ORDER BY 1"},
+         /* subscriptions' ids are not for anyone who can read /metrics */
+         "SELECT CASE WHEN endpoint LIKE 'subscription:%' THEN 'subscription' ELSE endpoint END, "
+         "count(*) FROM outbox WHERE status = 'pending' GROUP BY 1 ORDER BY 1"},
         {"kouan_outbox_notifications", "notifications, by status", "gauge", "status",
          "SELECT status, count(*) FROM outbox GROUP BY 1 ORDER BY 1"},
         {"kouan_deliveries_total", "delivery tries, by result", "counter", "result",
@@ -581,9 +587,12 @@ static enum MHD_Result s_bill(kn__api_req_t *req, const char *bill)
                       "DISTINCT equipment_reference AS box FROM event WHERE "
                       "transport_document_reference = $1 AND equipment_reference IS NOT NULL) b "
                       "LEFT JOIN LATERAL (SELECT route, phase, closed_at FROM visit WHERE "
-                      "equipment_reference = b.box ORDER BY opened_at DESC LIMIT 1) v ON true "
-                      "ORDER BY b.box",
-                      1, params);
+                      "equipment_reference = b.box ORDER BY opened_at DESC LIMIT 1) v ON "
+                      /* a box that moved on to another's bill: not its route now */
+                      "($2::text IS NULL OR (SELECT l.transport_document_reference FROM event l "
+                      "WHERE l.equipment_reference = b.box AND l.transport_document_reference IS "
+                      "NOT NULL ORDER BY l.id DESC LIMIT 1) = $1) ORDER BY b.box",
+                      2, params);
     if (!r || !events) {
         PQclear(r);
         json_decref(events);

@@ -91,17 +91,29 @@ json_t *kn__api_event(const char *id, const char *created, const char *detail);
 PGconn *kn__api_db_acquire(kn_api_t *api);
 void kn__api_db_release(kn_api_t *api, PGconn *conn);
 
-/* SQL limiting events e to an agent's cargo.  S_MINE(n) opens the query
- * with the CTE "mine" (the bills customs names agent $n on); S_SCOPE(n) is
- * the condition (true for everyone when $n is NULL). */
+/* SQL limiting events e to an agent's cargo.  KN__API_MINE(n) opens the
+ * query with the CTE "mine" (the bills customs names agent $n on);
+ * KN__API_SCOPE(n) is the condition (true for everyone when $n is NULL): the
+ * events naming one of its bills, and the events naming no bill of a box
+ * that travels on its bills and never on another's — a container reused by
+ * another company afterwards (or before) shows neither company the other's
+ * events, not even the ones without a bill. */
 #define KN__API_MINE(n)                                                                            \
     "WITH mine AS (SELECT DISTINCT a.transport_document_reference AS bill FROM event a WHERE "     \
     "$" #n "::text IS NOT NULL AND a.detail->>'agentCode' = $" #n "::text AND "                    \
     "a.transport_document_reference IS NOT NULL) "
 #define KN__API_SCOPE(n)                                                                           \
     "($" #n "::text IS NULL OR e.transport_document_reference IN (SELECT bill FROM mine) OR "      \
-    "e.equipment_reference IN (SELECT b.equipment_reference FROM event b WHERE "                   \
-    "b.transport_document_reference IN (SELECT bill FROM mine) AND b.equipment_reference IS "      \
-    "NOT NULL))"
+    "(e.transport_document_reference IS NULL AND e.equipment_reference IN (SELECT "                \
+    "b.equipment_reference FROM event b WHERE b.transport_document_reference IN (SELECT bill "     \
+    "FROM mine) AND b.equipment_reference IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM event c "     \
+    "WHERE c.equipment_reference = e.equipment_reference AND c.transport_document_reference IS "   \
+    "NOT NULL AND c.transport_document_reference NOT IN (SELECT bill FROM mine))))"
+/* Whether box $b's route may be shown to agent $n (NULL: anyone): its latest
+ * bill is one of the agent's. */
+#define KN__API_BOX_MINE(b, n)                                                                     \
+    "($" #n "::text IS NULL OR (SELECT l.transport_document_reference FROM event l WHERE "         \
+    "l.equipment_reference = $" #b " AND l.transport_document_reference IS NOT NULL ORDER BY "     \
+    "l.id DESC LIMIT 1) IN (SELECT bill FROM mine))"
 
 #endif

@@ -263,11 +263,13 @@ static bool s_own_cargo(kn__api_req_t *req, const char *action, const s_filters_
 {
     if (!req->who.agent[0])
         return true;
-    if (!f->box && !f->bill) {
+    if (!f->bill) {
+        /* the broker's fan-out matches the filters alone: a box filter alone
+         * would follow the container to its next holder's cargo */
         *res = kn__api_problem(req, 422,
-                               "equipmentReference or transportDocumentReference is required: an "
-                               "agent subscribes to its own cargo (without either filter it "
-                               "would see every company's events)");
+                               "transportDocumentReference is required: an agent subscribes to "
+                               "its own bill (a container alone may later carry another "
+                               "company's cargo); equipmentReference may narrow it to one box");
         return false;
     }
     const char *params[3] = {req->who.agent, f->box, f->bill};
@@ -497,7 +499,7 @@ static enum MHD_Result s_list(kn__api_req_t *req, const char *arg)
     if (cur) {
         const char *dot = strchr(cur, '.');
         size_t hex = dot ? (size_t)(dot - cur) : 0;
-        if (cur[0] != 'c' || hex < 2 || hex > 17 ||
+        if (cur[0] != 'c' || hex < 2 || hex > 16 || (hex == 16 && cur[1] > '7') ||
             strspn(cur + 1, "0123456789abcdef") != hex - 1 || strlen(dot + 1) != 36 ||
             strspn(dot + 1, "0123456789abcdef-") != 36)
             return kn__api_problem(

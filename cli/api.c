@@ -180,19 +180,26 @@ static int s_list(PGconn *conn)
 static int s_revoke(PGconn *conn, const char *name)
 {
     const char *params[1] = {name};
-    PGresult *r = PQexecParams(conn,
-                               "UPDATE principal SET revoked_at = now() WHERE name = $1 AND "
-                               "revoked_at IS NULL",
-                               1, NULL, params, NULL, NULL, 0);
+    /* with the token go its subscriptions and their callbacks not yet made */
+    PGresult *r = PQexecParams(
+        conn,
+        "WITH p AS (UPDATE principal SET revoked_at = now() WHERE name = $1 AND revoked_at IS "
+        "NULL RETURNING name), s AS (UPDATE subscription SET disabled_at = now(), "
+        "disabled_reason = 'its owner was revoked' WHERE owner IN (SELECT name FROM p) AND "
+        "disabled_at IS NULL RETURNING id), o AS (UPDATE outbox SET status = 'cancelled' WHERE "
+        "status = 'pending' AND endpoint IN (SELECT 'subscription:' || id FROM s) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM s), (SELECT count(*) FROM o)",
+        1, NULL, params, NULL, NULL, 0);
     int rc = KN_EXIT_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "kouan principal: %s", PQerrorMessage(conn));
         rc = KN_EXIT_FAILED;
-    } else if (strcmp(PQcmdTuples(r), "1") != 0) {
+    } else if (strcmp(PQgetvalue(r, 0, 0), "1") != 0) {
         fprintf(stderr, "kouan principal: no principal %s with a token in force\n", name);
         rc = KN_EXIT_FAILED;
     } else
-        printf("%s revoked\n", name);
+        printf("%s revoked; %s of its subscriptions disabled, %s callbacks cancelled\n", name,
+               PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
     PQclear(r);
     return rc;
 }

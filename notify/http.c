@@ -65,8 +65,9 @@ int kn_http_start(const char *listen, unsigned flags, MHD_AccessHandlerCallback 
     /* the address carries the port; the port argument only names it in
      * libmicrohttpd's messages */
     *daemon = MHD_start_daemon(flags, (uint16_t)atoi(port), NULL, NULL, handler, cls,
-                               MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                               30u, MHD_OPTION_NOTIFY_COMPLETED, completed, cls, MHD_OPTION_END);
+                               MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, 256u,
+                               MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED,
+                               completed, cls, MHD_OPTION_END);
     freeaddrinfo(ai);
     const union MHD_DaemonInfo *info =
         *daemon ? MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;

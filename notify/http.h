@@ -11,7 +11,8 @@
 int kn_http_parse_listen(const char *listen, char *host, size_t hostsize, char *port,
                          size_t portsize, char *errbuf, size_t errsize);
 
-/* Start a libmicrohttpd server (an internal thread, with flags added:
+/* Start a libmicrohttpd server (at most 256 connections at once, idle ones
+ * closed after 30 s; an internal thread, with flags added:
  * MHD_USE_THREAD_PER_CONNECTION, say) on listen
  * ("host:port", port 0: any free one) answering with handler(cls, ...), and
  * completed (may be NULL) after each request; on success *daemon is running

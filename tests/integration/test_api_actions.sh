@@ -101,8 +101,8 @@ SECRET_OLD=$(head -c 32 /dev/urandom | base64 -w0)
 SECRET_NEW=$(cat "$WORK/dcsa.secret")
 [ "$SECRET_OLD" != "$SECRET_NEW" ] || fail "two random secrets are the same"
 
-body=$(printf '{"callbackUrl":"%s/dcsa/a","secret":"%s","equipmentReference":"%s","eventType":["TRANSPORT"]}' \
-       "$SINK" "$SECRET_OLD" "$BOX_A")
+body=$(printf '{"callbackUrl":"%s/dcsa/a","secret":"%s","transportDocumentReference":"%s","equipmentReference":"%s","eventType":["TRANSPORT"]}' \
+       "$SINK" "$SECRET_OLD" "$BILL_A" "$BOX_A")
 assert_eq "201" "$(call POST /v2/event-subscriptions "$TA" "$body")" "agent A subscribes to its box: 201"
 SUB=$(jq_ "d['subscriptionID']")
 echo "$SUB" | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' ||
@@ -120,7 +120,7 @@ assert_eq "t" "$(kn_psql "select secret = decode('$SECRET_OLD', 'base64') from s
 assert_eq "200" "$(call GET "/v2/event-subscriptions/$SUB" "$TA")" "read back"
 assert_eq "$SUB|$BOX_A" "$(jq_ "d['subscriptionID'] + '|' + d['equipmentReference']")" "the same subscription"
 assert_eq "404" "$(call GET "/v2/event-subscriptions/$SUB" "$TB")" "another agent: 404"
-assert_eq "404" "$(call PUT "/v2/event-subscriptions/$SUB" "$TB" "{\"callbackUrl\":\"$SINK/dcsa/b\",\"equipmentReference\":\"$BOX_B\"}")" \
+assert_eq "404" "$(call PUT "/v2/event-subscriptions/$SUB" "$TB" "{\"callbackUrl\":\"$SINK/dcsa/b\",\"transportDocumentReference\":\"$BILL_B\",\"equipmentReference\":\"$BOX_B\"}")" \
     "another agent cannot change it"
 assert_eq "404" "$(call PUT "/v2/event-subscriptions/$SUB/secret" "$TB" "{\"secret\":\"$SECRET_NEW\"}")" \
     "nor give it a secret"
@@ -163,17 +163,19 @@ assert_eq "400" "$(call GET "/v2/event-subscriptions?cursor=zzz" "$TO")" "a curs
 assert_contains "$(detail)" "cursor" "the problem names cursor"
 
 # an agent subscribes to its own cargo only
-assert_eq "404" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"equipmentReference\":\"$BOX_B\"}")" \
+assert_eq "404" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"$BOX_B\"}")" \
     "agent A on B's box: 404, as an unknown box"
 assert_contains "$(detail)" "$BOX_B" "naming the box"
 assert_eq "404" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"transportDocumentReference\":\"$BILL_B\"}")" \
     "agent A on B's bill: 404"
-assert_eq "404" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"equipmentReference\":\"ZZZU0000000\"}")" \
+assert_eq "404" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"ZZZU0000000\"}")" \
     "agent A on a box nobody knows: the same 404"
+assert_eq "422" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\",\"equipmentReference\":\"$BOX_A\"}")" \
+    "agent A on its box without its bill: 422 (the box may later carry another company's cargo)"
 assert_eq "422" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"secret\":\"$SECRET_OLD\"}")" \
     "agent A without a box or bill: 422"
-assert_contains "$(detail)" "equipmentReference or transportDocumentReference" "naming the filters it needs"
-assert_eq "404" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"equipmentReference\":\"$BOX_B\"}")" \
+assert_contains "$(detail)" "transportDocumentReference is required" "naming the filter it needs"
+assert_eq "404" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"$BOX_B\"}")" \
     "nor can it move its subscription to B's box"
 assert_eq "1" "$(kn_psql "select count(*) from subscription where owner = 'agent-a'")" "none of these made one"
 assert_eq "201" "$(call POST /v2/event-subscriptions "$TA" "{\"callbackUrl\":\"http://127.0.0.1:9/a\",\"secret\":\"$SECRET_OLD\",\"transportDocumentReference\":\"$BILL_A\",\"eventType\":[\"TRANSPORT\"]}")" \
@@ -205,10 +207,10 @@ bad 400 "{\"callbackUrl\":\"https://o.example/cb\",\"secret\":\"$SECRET_OLD\",\"
 assert_eq "415" "$(curl -sS -o "$WORK/b" -w '%{http_code}' -X POST -H "Authorization: Bearer $TO" -H 'Content-Type: text/plain' \
     --data-binary "{\"callbackUrl\":\"https://o.example/cb\",\"secret\":\"$SECRET_OLD\"}" "$API/v2/event-subscriptions")" \
     "a body that is not application/json: 415"
-assert_eq "400" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"equipmentReference\":\"$BOX_A\",\"secret\":\"$SECRET_NEW\"}")" \
+assert_eq "400" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"$BOX_A\",\"secret\":\"$SECRET_NEW\"}")" \
     "a secret in the PUT of the subscription: 400"
 assert_contains "$(detail)" "/secret" "the problem says where a secret goes"
-assert_eq "422" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"subscriptionID\":\"$SUB_B\",\"callbackUrl\":\"$SINK/dcsa/a\",\"equipmentReference\":\"$BOX_A\"}")" \
+assert_eq "422" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"subscriptionID\":\"$SUB_B\",\"callbackUrl\":\"$SINK/dcsa/a\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"$BOX_A\"}")" \
     "another subscriptionID in the body: 422"
 assert_contains "$(detail)" "subscriptionID" "the problem names subscriptionID"
 assert_eq "422" "$(call PUT "/v2/event-subscriptions/$SUB/secret" "$TA" '{"secret":"c2hvcnQ="}')" "a short new secret: 422"
@@ -217,7 +219,7 @@ assert_contains "$(detail)" "secret" "the problem names secret"
 # the filters replaced, then the secret: the next matching event arrives signed
 # under the new one
 before=$(kn_psql "select updated_at from subscription where id = '$SUB'")
-assert_eq "200" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"equipmentReference\":\"$BOX_A\",\"eventType\":[\"EQUIPMENT\",\"SHIPMENT\"]}")" \
+assert_eq "200" "$(call PUT "/v2/event-subscriptions/$SUB" "$TA" "{\"callbackUrl\":\"$SINK/dcsa/a\",\"transportDocumentReference\":\"$BILL_A\",\"equipmentReference\":\"$BOX_A\",\"eventType\":[\"EQUIPMENT\",\"SHIPMENT\"]}")" \
     "PUT replaces the filters"
 assert_eq "['EQUIPMENT', 'SHIPMENT']|$BOX_A" "$(jq_ "str(d['eventType']) + '|' + d['equipmentReference']")" "as asked"
 assert_eq "{EQUIPMENT,SHIPMENT}" "$(kn_psql "select event_types from subscription where id = '$SUB'")" "and stored"
