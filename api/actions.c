@@ -31,28 +31,6 @@
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 
-/* The body as a JSON object, or NULL after answering why not in *res. */
-static json_t *s_body(kn__api_req_t *req, enum MHD_Result *res)
-{
-    const char *type = MHD_lookup_connection_value(req->c, MHD_HEADER_KIND, "Content-Type");
-    if (type && strncasecmp(type, "application/json", 16) != 0) {
-        *res = kn__api_problem(req, 415, "the body must be application/json, not %s", type);
-        return NULL;
-    }
-    json_error_t err;
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
-    if (!body) {
-        *res = kn__api_problem(req, 400, "the body is not JSON: line %d: %s", err.line, err.text);
-        return NULL;
-    }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        *res = kn__api_problem(req, 400, "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
-}
-
 /* The string members of body named in names (NULL-ended) into values, in
  * order; none other may be there.  false after answering why not. */
 static bool s_strings(kn__api_req_t *req, json_t *body, const char *const *names,
@@ -184,7 +162,7 @@ static enum MHD_Result s_request(kn__api_req_t *req, const char *arg)
                                         "city",          "county", "address", NULL};
     const char *v[8] = {NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
     if (!s_strings(req, body, names, v, &res))
@@ -229,7 +207,7 @@ static enum MHD_Result s_deposit(kn__api_req_t *req, const char *no)
     static const char *const names[] = {"locker", "compartment", NULL};
     const char *v[2] = {NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
     kn_certificate_key_t key;
@@ -274,7 +252,7 @@ static enum MHD_Result s_pickup(kn__api_req_t *req, const char *no)
                                "URL, which is logged on its way");
     const char *v[1] = {NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
     kn_certificate_key_t key;

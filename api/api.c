@@ -142,6 +142,44 @@ enum MHD_Result kn__api_problem(kn__api_req_t *req, unsigned status, const char 
                         status == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"kouan\"");
 }
 
+/* The body as a JSON object, or NULL after answering why not in *res. */
+json_t *kn__api_body(kn__api_req_t *req, enum MHD_Result *res)
+{
+    const char *type = MHD_lookup_connection_value(req->c, MHD_HEADER_KIND, "Content-Type");
+    if (type && strncasecmp(type, "application/json", 16) != 0) {
+        *res = kn__api_problem(req, 415, "the body must be application/json, not %s", type);
+        return NULL;
+    }
+    json_error_t err;
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (!body) {
+        *res = kn__api_problem(req, 400, "the body is not JSON: line %d: %s", err.line, err.text);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        *res = kn__api_problem(req, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    return body;
+}
+
+/* The first member of body not among names (NULL-ended), or NULL. */
+const char *kn__api_unknown_member(json_t *body, const char *const *names)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value)
+    {
+        size_t i = 0;
+        while (names[i] && strcmp(names[i], key))
+            i++;
+        if (!names[i])
+            return key;
+    }
+    return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* the database                                                             */
 

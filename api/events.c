@@ -122,6 +122,21 @@ static bool s_reference(const char *s, size_t max)
     return true;
 }
 
+/* Rows 0..n-1 of r (id, created, detail) as a JSON array of events; NULL on
+ * no memory. */
+static json_t *s_event_list(PGresult *r, int n)
+{
+    json_t *list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        json_t *ev = kn__api_event(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        if (!ev || json_array_append_new(list, ev) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
 static enum MHD_Result s_events(kn__api_req_t *req, const char *arg)
 {
     (void)arg;
@@ -263,14 +278,7 @@ static enum MHD_Result s_events(kn__api_req_t *req, const char *arg)
     bool more = rows > page;
     if (more)
         rows = (int)page;
-    json_t *list = json_array();
-    for (int i = 0; list && i < rows; i++) {
-        json_t *ev = kn__api_event(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-        if (!ev || json_array_append_new(list, ev) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
+    json_t *list = s_event_list(r, rows);
     char next[24] = "";
     if (more && rows > 0)
         snprintf(next, sizeof next, "c%llx", strtoull(PQgetvalue(r, rows - 1, 0), NULL, 10));
@@ -336,14 +344,7 @@ static enum MHD_Result s_timeline(kn__api_req_t *req, const char *box)
         kn__api_audit(req, "GET /v1/containers/timeline", box, 404, 0);
         return kn__api_problem(req, 404, "no container %s among the cargo you may see", box);
     }
-    json_t *events = json_array();
-    for (int i = 0; events && i < rows; i++) {
-        json_t *ev = kn__api_event(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-        if (!ev || json_array_append_new(events, ev) != 0) {
-            json_decref(events);
-            events = NULL;
-        }
-    }
+    json_t *events = s_event_list(r, rows);
     PQclear(r);
     r = kn__api_query(
         req,
@@ -573,14 +574,7 @@ static enum MHD_Result s_bill(kn__api_req_t *req, const char *bill)
         kn__api_audit(req, "GET /v1/bills/timeline", bill, 404, 0);
         return kn__api_problem(req, 404, "no bill of lading %s among the cargo you may see", bill);
     }
-    json_t *events = json_array();
-    for (int i = 0; events && i < rows; i++) {
-        json_t *ev = kn__api_event(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-        if (!ev || json_array_append_new(events, ev) != 0) {
-            json_decref(events);
-            events = NULL;
-        }
-    }
+    json_t *events = s_event_list(r, rows);
     PQclear(r);
     r = kn__api_query(req,
                       "SELECT b.box, v.route, v.phase, v.closed_at IS NOT NULL FROM (SELECT "

@@ -68,6 +68,13 @@ enum MHD_Result kn__api_json(kn__api_req_t *req, unsigned status, json_t *j, con
 enum MHD_Result kn__api_problem(kn__api_req_t *req, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The request's body as a JSON object (application/json or no type; no
+ * duplicate members), or NULL after answering why not (400/415) in *res. */
+json_t *kn__api_body(kn__api_req_t *req, enum MHD_Result *res);
+
+/* The first member of the object body not among names (NULL-ended), or NULL. */
+const char *kn__api_unknown_member(json_t *body, const char *const *names);
+
 /* sql with text parameters (NULL: SQL null) on the request's connection:
  * the result (PQclear it), or NULL with the reason logged. */
 PGresult *kn__api_query(kn__api_req_t *req, const char *sql, int n, const char *const *params);

@@ -82,23 +82,14 @@ static enum MHD_Result s_order(kn__api_req_t *req, const char *ref)
         return kn__api_problem(req, 400,
                                "a container number is four capital letters and seven digits, as "
                                "in MSCU1234566");
-    json_error_t jerr;
-    json_t *body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(body)) {
-        json_decref(body);
-        return kn__api_problem(req, 400, "the body must be a JSON object: %s", jerr.text);
-    }
+    enum MHD_Result res;
+    json_t *body = kn__api_body(req, &res);
+    if (!body)
+        return res;
     const char *exam = json_string_value(json_object_get(body, "examType"));
     const char *note = json_string_value(json_object_get(body, "note"));
-    const char *key;
-    json_t *value;
-    const char *unknown = NULL;
-    json_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "examType") && strcmp(key, "note") && !unknown)
-            unknown = key;
-    }
-    enum MHD_Result res;
+    static const char *const members[] = {"examType", "note", NULL};
+    const char *unknown = kn__api_unknown_member(body, members);
     if (unknown) {
         res = kn__api_problem(req, 400, "member %s is not one of examType, note", unknown);
         goto out;

@@ -70,44 +70,6 @@ static enum MHD_Result s_no_content(kn__api_req_t *req)
     return kn__api_send(req, 204, "text/plain; charset=utf-8", empty, NULL, NULL);
 }
 
-/* The body as a JSON object, or NULL after answering why not in *res. */
-static json_t *s_body(kn__api_req_t *req, enum MHD_Result *res)
-{
-    const char *type = MHD_lookup_connection_value(req->c, MHD_HEADER_KIND, "Content-Type");
-    if (type && strncasecmp(type, "application/json", 16) != 0) {
-        *res = kn__api_problem(req, 415, "the body must be application/json, not %s", type);
-        return NULL;
-    }
-    json_error_t err;
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
-    if (!body) {
-        *res = kn__api_problem(req, 400, "the body is not JSON: line %d: %s", err.line, err.text);
-        return NULL;
-    }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        *res = kn__api_problem(req, 400, "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
-}
-
-/* The first member of body not among names (NULL-ended), or NULL. */
-static const char *s_unknown_member(json_t *body, const char *const *names)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach(body, key, value)
-    {
-        size_t i = 0;
-        while (names[i] && strcmp(names[i], key))
-            i++;
-        if (!names[i])
-            return key;
-    }
-    return NULL;
-}
-
 /* A callback URL: absolute http or https with a host; NULL, or why not. */
 static const char *s_check_url(const char *url)
 {
@@ -404,11 +366,11 @@ static enum MHD_Result s_create(kn__api_req_t *req, const char *arg)
                                           "equipmentReference", "transportDocumentReference",
                                           "eventType",          NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
     s_filters_t f;
-    const char *secret, *bad = s_unknown_member(body, members);
+    const char *secret, *bad = kn__api_unknown_member(body, members);
     if (bad) {
         res = kn__api_problem(req, 400,
                               "member %s is not one of callbackUrl, secret, equipmentReference, "
@@ -586,11 +548,11 @@ static enum MHD_Result s_replace(kn__api_req_t *req, const char *id)
                                           "kouan",
                                           NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
     s_filters_t f;
-    const char *bad = s_unknown_member(body, members);
+    const char *bad = kn__api_unknown_member(body, members);
     const char *sid = json_string_value(json_object_get(body, "subscriptionID"));
     if (json_object_get(body, "secret"))
         res = kn__api_problem(req, 400,
@@ -636,10 +598,10 @@ static enum MHD_Result s_rotate(kn__api_req_t *req, const char *id)
 {
     static const char *const members[] = {"secret", NULL};
     enum MHD_Result res;
-    json_t *body = s_body(req, &res);
+    json_t *body = kn__api_body(req, &res);
     if (!body)
         return res;
-    const char *bad = s_unknown_member(body, members), *secret;
+    const char *bad = kn__api_unknown_member(body, members), *secret;
     if (bad)
         res = kn__api_problem(req, 400, "member %s is not secret, the only one", bad);
     else if ((secret = s_secret(req, body, &res))) {
