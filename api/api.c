@@ -354,13 +354,6 @@ static bool s_match(const char *path, const char *url, char *arg, size_t argsize
     return true;
 }
 
-/* A request's body as it arrives. */
-typedef struct {
-    char *data;
-    size_t len;
-    bool too_big;
-} s_body_t;
-
 static enum MHD_Result s_dispatch(kn_api_t *self, kn__api_req_t *req)
 {
     if (!strcmp(req->url, "/healthz") && !strcmp(req->method, "GET")) {
@@ -402,28 +395,10 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *c, const c
 {
     (void)version;
     kn_api_t *self = cls;
-    s_body_t *body = *state;
-    if (!body) { /* the headers: answer once the body is whole */
-        if (!(body = calloc(1, sizeof *body)))
-            return MHD_NO;
-        *state = body;
-        return MHD_YES;
-    }
-    if (*size) {
-        if (body->len + *size > S_BODY_MAX)
-            body->too_big = true;
-        else {
-            char *grown = realloc(body->data, body->len + *size + 1);
-            if (!grown)
-                return MHD_NO;
-            memcpy(grown + body->len, data, *size);
-            body->data = grown;
-            body->len += *size;
-            body->data[body->len] = '\0';
-        }
-        *size = 0;
-        return MHD_YES;
-    }
+    kn_http_body_t *body = NULL;
+    int got = kn_http_body(state, data, size, S_BODY_MAX, &body);
+    if (got)
+        return got > 0 ? MHD_YES : MHD_NO; /* the body comes first, then the answer */
     kn__api_req_t req = {.c = c,
                          .url = url,
                          .method = method,
@@ -445,11 +420,7 @@ static void s_on_completed(void *cls, struct MHD_Connection *c, void **state,
                            enum MHD_RequestTerminationCode why)
 {
     (void)cls, (void)c, (void)why;
-    s_body_t *body = *state;
-    if (body)
-        free(body->data);
-    free(body);
-    *state = NULL;
+    kn_http_body_free(state);
 }
 
 kn_api_t *kn_api_start(const kn_config_t *cfg, const char *conninfo, char *address, size_t addrsize,

@@ -35,13 +35,6 @@ typedef struct {
     PGconn *conn; /* used by the server thread only */
 } s_server_t;
 
-/* A request's body as it arrives. */
-typedef struct {
-    char *data;
-    size_t len;
-    bool too_big;
-} s_body_t;
-
 static enum MHD_Result s_answer(struct MHD_Connection *c, unsigned status, const char *ret_code,
                                 const char *msg)
 {
@@ -61,7 +54,8 @@ static enum MHD_Result s_answer(struct MHD_Connection *c, unsigned status, const
 }
 
 /* Apply one push; the answer for EMS. */
-static enum MHD_Result s_push(s_server_t *self, struct MHD_Connection *c, const s_body_t *body)
+static enum MHD_Result s_push(s_server_t *self, struct MHD_Connection *c,
+                              const kn_http_body_t *body)
 {
     char msg[512] = "";
     if (PQstatus(self->conn) != CONNECTION_OK)
@@ -104,28 +98,10 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *c, const c
         return s_answer(c, MHD_HTTP_NOT_FOUND, "S0404", "no such path");
     if (!post)
         return s_answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "S0405", "POST only");
-    s_body_t *body = *state;
-    if (!body) {
-        if (!(body = calloc(1, sizeof *body)))
-            return MHD_NO;
-        *state = body;
-        return MHD_YES;
-    }
-    if (*size) {
-        if (body->len + *size > S_BODY_MAX)
-            body->too_big = true;
-        else {
-            char *grown = realloc(body->data, body->len + *size + 1);
-            if (!grown)
-                return MHD_NO;
-            memcpy(grown + body->len, data, *size);
-            body->data = grown;
-            body->len += *size;
-            body->data[body->len] = '\0';
-        }
-        *size = 0;
-        return MHD_YES;
-    }
+    kn_http_body_t *body = NULL;
+    int got = kn_http_body(state, data, size, S_BODY_MAX, &body);
+    if (got)
+        return got > 0 ? MHD_YES : MHD_NO;
     if (body->too_big)
         return s_answer(c, MHD_HTTP_CONTENT_TOO_LARGE, "S0413", "push over 1 MiB");
     return s_push(self, c, body);
@@ -135,11 +111,7 @@ static void s_on_completed(void *cls, struct MHD_Connection *c, void **state,
                            enum MHD_RequestTerminationCode why)
 {
     (void)cls, (void)c, (void)why;
-    s_body_t *body = *state;
-    if (body)
-        free(body->data);
-    free(body);
-    *state = NULL;
+    kn_http_body_free(state);
 }
 
 int kn_cmd_callbacks(int argc, char **argv)

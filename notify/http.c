@@ -82,3 +82,40 @@ int kn_http_start(const char *listen, unsigned flags, MHD_AccessHandlerCallback 
              strchr(host, ':') ? "]" : "", (unsigned)info->port);
     return 0;
 }
+
+int kn_http_body(void **state, const char *data, size_t *size, size_t max, kn_http_body_t **out)
+{
+    kn_http_body_t *body = *state;
+    if (!body) {
+        if (!(body = calloc(1, sizeof *body)))
+            return -1;
+        *state = body;
+        return 1;
+    }
+    if (*size) {
+        if (body->len + *size > max)
+            body->too_big = true;
+        else {
+            char *grown = realloc(body->data, body->len + *size + 1);
+            if (!grown)
+                return -1;
+            memcpy(grown + body->len, data, *size);
+            body->data = grown;
+            body->len += *size;
+            body->data[body->len] = '\0';
+        }
+        *size = 0;
+        return 1;
+    }
+    *out = body;
+    return 0;
+}
+
+void kn_http_body_free(void **state)
+{
+    kn_http_body_t *body = *state;
+    if (body)
+        free(body->data);
+    free(body);
+    *state = NULL;
+}
