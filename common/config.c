@@ -73,6 +73,9 @@ static const kn_option_t s_options[] = {
      "a delivery that has no answer after this long has failed"},
     {"notify", "max_attempts", KN_OPT_INT, "10", 1, 1000, NULL, true,
      "tries before a notification is dead-lettered"},
+    {"notify", "subscriber_private_ok", KN_OPT_BOOL, "false", 0, 0, NULL, true,
+     "let DCSA subscribers' callbacks reach loopback, private and link-local addresses (for "
+     "kouan sink in tests; never where subscribers are outsiders)"},
     {"notify", "backoff_min_ms", KN_OPT_INT, "1000", 10, 3600000, NULL, true,
      "wait after the first failure (doubling, with jitter, up to backoff_max_ms)"},
     {"notify", "backoff_max_ms", KN_OPT_INT, "300000", 10, 86400000, NULL, true,

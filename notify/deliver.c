@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,6 +185,7 @@ typedef struct s_job {
     int64_t retry_after_s;  /* Retry-After honoured, -1 when none */
     int64_t delay_ms;       /* S_ACT_RETRY: wait before the next try */
     const char *waybill_no; /* EMS: the answer's waybillNo, may be NULL */
+    bool address_refused;   /* a subscriber's callback resolved to a non-public address */
 } s_job_t;
 
 struct kn_deliver {
@@ -673,6 +675,48 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+bool kn_deliver_address_public(const struct sockaddr *addr)
+{
+    uint8_t a[16];
+    if (addr->sa_family == AF_INET) {
+        memcpy(a, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
+    } else if (addr->sa_family == AF_INET6) {
+        const uint8_t *b = ((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr.s6_addr;
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(b, mapped, 12)) {
+            memcpy(a, b + 12, 4); /* ::ffff:a.b.c.d: judged as a.b.c.d */
+        } else {
+            static const uint8_t zero[16] = {0};
+            bool loop = !memcmp(b, zero, 15) && b[15] == 1;
+            return memcmp(b, zero, 16) != 0 && !loop && (b[0] & 0xfe) != 0xfc && /* fc00::/7 */
+                   !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) &&                   /* fe80::/10 */
+                   b[0] != 0xff;                                                 /* multicast */
+        }
+    } else
+        return false;
+    return a[0] != 0 && a[0] != 10 && a[0] != 127 &&   /* this network, private, loopback */
+           !(a[0] == 100 && (a[1] & 0xc0) == 64) &&    /* 100.64/10 shared */
+           !(a[0] == 169 && a[1] == 254) &&            /* link-local, metadata */
+           !(a[0] == 172 && (a[1] & 0xf0) == 16) &&    /* 172.16/12 */
+           !(a[0] == 192 && a[1] == 168) &&            /* 192.168/16 */
+           !(a[0] == 192 && a[1] == 0 && a[2] == 0) && /* 192.0.0/24 protocol assignments */
+           !(a[0] == 198 && (a[1] & 0xfe) == 18) &&    /* 198.18/15 benchmarking */
+           a[0] < 224;                                 /* multicast, reserved, broadcast */
+}
+
+/* curl's socket for a subscriber's callback: only to a public address (the
+ * check is on the address curl resolved and connects to, so a name that
+ * resolves to an internal address is refused too). */
+static curl_socket_t s_open_socket(void *data, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    s_job_t *job = data;
+    if (purpose != CURLSOCKTYPE_IPCXN || !kn_deliver_address_public(&a->addr)) {
+        job->address_refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 /* Start the transfer of a prepared job. */
 static int s_send(kn_deliver_t *self, s_job_t *job, const char *body, size_t len)
 {
@@ -699,6 +743,10 @@ static int s_send(kn_deliver_t *self, s_job_t *job, const char *body, size_t len
     curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->curl_error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, job);
+    if (job->subscription && !kn_config_bool(self->cfg, "notify", "subscriber_private_ok")) {
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, s_open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, job);
+    }
     job->started_ms = kn_clock_ms();
     job->started_at = s_wall_now();
     CURLMcode mc = curl_multi_add_handle(self->multi, e);
@@ -862,7 +910,11 @@ static void s_finish(kn_deliver_t *self, s_job_t *job, CURLcode result)
     job->duration_ms = kn_clock_ms() - job->started_ms;
     const char *ret_code = NULL;
     kn_deliver_outcome_t outcome = KN_DELIVER_RETRY;
-    if (result != CURLE_OK) {
+    if (result != CURLE_OK && job->address_refused) {
+        /* as an endpoint gone: the subscription is disabled, saying why */
+        s_fail(job, "callback address not public (loopback, private or link-local): refused");
+        outcome = KN_DELIVER_GONE;
+    } else if (result != CURLE_OK) {
         if (result == CURLE_OPERATION_TIMEDOUT)
             s_fail(job, "no answer within %lld ms",
                    (long long)kn_config_int(self->cfg, "notify", "timeout_ms"));

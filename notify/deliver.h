@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* What one try's answer means for its row. */
 typedef enum {
@@ -59,6 +60,15 @@ int64_t kn_deliver_retry_after(const char *value, int64_t now);
  * whatever the endpoint; every other status or no answer is retry. */
 kn_deliver_outcome_t kn_deliver_classify(long http_status, bool needs_ret_code,
                                          const char *ret_code);
+
+/* Whether addr (AF_INET or AF_INET6, as curl is about to connect to) is a
+ * public address a DCSA subscriber's callback may reach: not unspecified,
+ * loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), shared
+ * (100.64/10), link-local (169.254/16, fe80::/10, cloud metadata among
+ * them), multicast or reserved, nor an IPv4 one of those mapped into IPv6.
+ * Subscribers are outsiders naming their own URL: without this check one
+ * could make kouan notify call the port's internal services. */
+bool kn_deliver_address_public(const struct sockaddr *addr);
 
 typedef struct kn_deliver kn_deliver_t;
 

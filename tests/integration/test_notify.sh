@@ -16,6 +16,7 @@ chmod 600 "$WORK/certificate.key"
 cat >> "$CONF" <<CONF
 
 [notify]
+subscriber_private_ok = true
 miniprogram_url = $SINK/miniprogram
 sms_url = $SINK/sms
 ems_url = $SINK/ems

@@ -1,6 +1,8 @@
 /* The delivery engine's pure rules: backoff, Retry-After, what an answer means. */
 #include "deliver.h"
 
+#include <arpa/inet.h>
+
 #include <check.h>
 #include <limits.h>
 #include <stdint.h>
@@ -184,6 +186,54 @@ START_TEST(outcome_names)
 }
 END_TEST
 
+/* ---- subscribers' addresses ---------------------------------------------- */
+
+static bool s_public4(const char *text)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    ck_assert_int_eq(inet_pton(AF_INET, text, &a.sin_addr), 1);
+    return kn_deliver_address_public((const struct sockaddr *)&a);
+}
+
+static bool s_public6(const char *text)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6};
+    ck_assert_int_eq(inet_pton(AF_INET6, text, &a.sin6_addr), 1);
+    return kn_deliver_address_public((const struct sockaddr *)&a);
+}
+
+START_TEST(subscriber_addresses_public_only)
+{
+    static const char *const refused4[] = {
+        "127.0.0.1",    "127.255.0.9",     "10.1.2.3",   "172.16.0.1",      "172.31.255.255",
+        "192.168.1.10", "169.254.169.254", "100.64.0.1", "100.127.255.254", "0.0.0.0",
+        "224.0.0.1",    "255.255.255.255", "192.0.0.8",  "198.18.0.1"};
+    static const char *const public4[] = {"8.8.8.8",    "203.119.25.1", "172.15.255.255",
+                                          "172.32.0.1", "100.128.0.1",  "192.169.0.1",
+                                          "169.253.1.1"};
+    for (size_t i = 0; i < sizeof refused4 / sizeof refused4[0]; i++)
+        ck_assert_msg(!s_public4(refused4[i]), "%s taken as public", refused4[i]);
+    for (size_t i = 0; i < sizeof public4 / sizeof public4[0]; i++)
+        ck_assert_msg(s_public4(public4[i]), "%s refused", public4[i]);
+    static const char *const refused6[] = {"::1",
+                                           "::",
+                                           "fe80::1",
+                                           "fd00::5",
+                                           "fc12::1",
+                                           "ff02::1",
+                                           "::ffff:127.0.0.1",
+                                           "::ffff:10.0.0.1",
+                                           "::ffff:169.254.169.254"};
+    static const char *const public6[] = {"2001:4860:4860::8888", "2400:3200::1", "::ffff:8.8.8.8"};
+    for (size_t i = 0; i < sizeof refused6 / sizeof refused6[0]; i++)
+        ck_assert_msg(!s_public6(refused6[i]), "%s taken as public", refused6[i]);
+    for (size_t i = 0; i < sizeof public6 / sizeof public6[0]; i++)
+        ck_assert_msg(s_public6(public6[i]), "%s refused", public6[i]);
+    struct sockaddr other = {.sa_family = AF_UNIX};
+    ck_assert(!kn_deliver_address_public(&other));
+}
+END_TEST
+
 Suite *kn_test_deliver_suite(void)
 {
     Suite *s = suite_create("deliver");
@@ -204,5 +254,8 @@ Suite *kn_test_deliver_suite(void)
     tcase_add_test(outcome, classify_ems_needs_ret_code_00000);
     tcase_add_test(outcome, outcome_names);
     suite_add_tcase(s, outcome);
+    TCase *address = tcase_create("address");
+    tcase_add_test(address, subscriber_addresses_public_only);
+    suite_add_tcase(s, address);
     return s;
 }
