@@ -368,14 +368,9 @@ static json_t *s_decision(PGresult *r, int i)
 
 static enum MHD_Result s_decisions(kn__api_req_t *req, const char *box)
 {
-    /* four capital letters and seven digits */
-    bool ok = strlen(box) == 11;
-    for (size_t i = 0; ok && i < 11; i++)
-        ok = i < 4 ? box[i] >= 'A' && box[i] <= 'Z' : box[i] >= '0' && box[i] <= '9';
-    if (!ok)
-        return kn__api_problem(req, 400,
-                               "a container number is four capital letters and seven digits, as "
-                               "in MSCU1234566");
+    enum MHD_Result bad;
+    if (!kn__api_container(req, box, &bad))
+        return bad;
     const char *params[1] = {box};
     PGresult *v = kn__api_query(req, s_visits_sql, 1, params);
     PGresult *d = v ? kn__api_query(req, s_decisions_sql, 1, params) : NULL;

@@ -180,6 +180,18 @@ const char *kn__api_unknown_member(json_t *body, const char *const *names)
     return NULL;
 }
 
+bool kn__api_container(kn__api_req_t *req, const char *ref, enum MHD_Result *res)
+{
+    bool ok = strlen(ref) == 11;
+    for (size_t i = 0; ok && i < 11; i++)
+        ok = i < 4 ? ref[i] >= 'A' && ref[i] <= 'Z' : ref[i] >= '0' && ref[i] <= '9';
+    if (!ok)
+        *res = kn__api_problem(req, 400,
+                               "a container number is four capital letters and seven digits, as "
+                               "in MSCU1234566");
+    return ok;
+}
+
 /* ------------------------------------------------------------------------ */
 /* the database                                                             */
 

@@ -257,8 +257,7 @@ static enum MHD_Result s_events(kn__api_req_t *req, const char *arg)
     PGresult *r = kn__api_query(
         req,
         KN__API_MINE(
-            11) "SELECT e.id, to_char(e.created_at AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.detail::text FROM event e "
+            11) "SELECT " KN__API_EVENT_COLUMNS " FROM event e "
                 "WHERE ($1::text IS NULL OR e.equipment_reference = $1) "
                 "AND ($2::text IS NULL OR e.transport_document_reference = $2) "
                 "AND ($3::text[] IS NULL OR e.event_type = ANY ($3::text[])) "
@@ -317,19 +316,13 @@ out:
 static enum MHD_Result s_timeline(kn__api_req_t *req, const char *box)
 {
     const kn__api_who_t *who = &req->who;
-    /* four capital letters and seven digits */
-    bool ok = strlen(box) == 11;
-    for (size_t i = 0; ok && i < 11; i++)
-        ok = i < 4 ? box[i] >= 'A' && box[i] <= 'Z' : box[i] >= '0' && box[i] <= '9';
-    if (!ok)
-        return kn__api_problem(req, 400,
-                               "a container number is four capital letters and seven digits, as "
-                               "in MSCU1234566");
+    enum MHD_Result bad;
+    if (!kn__api_container(req, box, &bad))
+        return bad;
     const char *params[2] = {box, who->agent[0] ? who->agent : NULL};
     PGresult *r = kn__api_query(
         req,
-        KN__API_MINE(2) "SELECT e.id, to_char(e.created_at AT TIME ZONE 'UTC', "
-                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.detail::text FROM event e "
+        KN__API_MINE(2) "SELECT " KN__API_EVENT_COLUMNS " FROM event e "
                         "WHERE (e.equipment_reference = $1 OR (e.equipment_reference IS NULL AND "
                         "e.transport_document_reference IN (SELECT t.transport_document_reference "
                         "FROM event t WHERE t.equipment_reference = $1))) AND " KN__API_SCOPE(
@@ -557,8 +550,7 @@ static enum MHD_Result s_bill(kn__api_req_t *req, const char *bill)
     const char *params[2] = {bill, who->agent[0] ? who->agent : NULL};
     PGresult *r = kn__api_query(
         req,
-        KN__API_MINE(2) "SELECT e.id, to_char(e.created_at AT TIME ZONE 'UTC', "
-                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.detail::text FROM event e "
+        KN__API_MINE(2) "SELECT " KN__API_EVENT_COLUMNS " FROM event e "
                         "WHERE (e.transport_document_reference = $1 OR e.equipment_reference IN "
                         "(SELECT t.equipment_reference FROM event t WHERE "
                         "t.transport_document_reference = $1 AND t.equipment_reference IS NOT "

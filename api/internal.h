@@ -89,6 +89,16 @@ bool kn__api_audit(kn__api_req_t *req, const char *action, const char *resource,
  * (unknown or revoked) or 503 with *why. */
 int kn__api_authenticate(kn__api_req_t *req, const char *token, const char **why);
 
+/* Whether ref is a container number as the paths take it (four capital
+ * letters, seven digits); false after answering 400 in *res. */
+bool kn__api_container(kn__api_req_t *req, const char *ref, enum MHD_Result *res);
+
+/* The columns of event e that kn__api_event() takes: id, creation (UTC,
+ * ISO 8601) and the DCSA object. */
+#define KN__API_EVENT_COLUMNS                                                                      \
+    "e.id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "        \
+    "e.detail::text"
+
 /* One stored event as the API gives it: its DCSA object with eventID (a
  * UUID from the row id) and eventCreatedDateTime.  NULL on no memory. */
 json_t *kn__api_event(const char *id, const char *created, const char *detail);

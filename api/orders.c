@@ -75,13 +75,9 @@ static int s_box(kn__api_req_t *req, const char *ref, s_box_t *box)
 
 static enum MHD_Result s_order(kn__api_req_t *req, const char *ref)
 {
-    bool ok = strlen(ref) == 11;
-    for (size_t i = 0; ok && i < 11; i++)
-        ok = i < 4 ? ref[i] >= 'A' && ref[i] <= 'Z' : ref[i] >= '0' && ref[i] <= '9';
-    if (!ok)
-        return kn__api_problem(req, 400,
-                               "a container number is four capital letters and seven digits, as "
-                               "in MSCU1234566");
+    enum MHD_Result bad;
+    if (!kn__api_container(req, ref, &bad))
+        return bad;
     enum MHD_Result res;
     json_t *body = kn__api_body(req, &res);
     if (!body)
