@@ -5,8 +5,11 @@
  * about 300 bytes (one container each, valid check digit, unique id) until
  * M messages are acknowledged or the time limit passes.  Prints one line:
  *   msgs=<acked> secs=<elapsed> rate=<msg/s> p50_ms=<> p99_ms=<> nacked=<>
- * usage: kn_bench_load ENDPOINT BROKER.pub KEYDIR PARTIES INFLIGHT MESSAGES SECONDS
- * where KEYDIR holds p0.key .. p<N-1>.key.
+ * usage: kn_bench_load ENDPOINT BROKER.pub KEYDIR PARTIES INFLIGHT MESSAGES SECONDS [FIRST]
+ * where KEYDIR holds p0.key .. p<N-1>.key.  Messages are numbered from FIRST
+ * (default 0): the number makes the message id, the box and the references,
+ * so two loads against one broker send the same messages — resends, which
+ * the broker answers from what it stored — unless their numbers differ.
  */
 #include "client.h"
 #include "event.h"
@@ -66,16 +69,18 @@ static size_t s_message(char *buf, size_t size, int party, uint64_t seq)
 
 int main(int argc, char **argv)
 {
-    if (argc != 8) {
+    if (argc != 8 && argc != 9) {
         fprintf(stderr, "usage: kn_bench_load ENDPOINT BROKER.pub KEYDIR PARTIES INFLIGHT "
-                        "MESSAGES SECONDS\n");
+                        "MESSAGES SECONDS [FIRST]\n");
         return 2;
     }
+    long first = argc == 9 ? atol(argv[8]) : 0;
     const char *endpoint = argv[1];
     int parties = atoi(argv[4]), inflight = atoi(argv[5]);
     long total = atol(argv[6]);
     double seconds = atof(argv[7]);
-    if (parties < 1 || parties > S_MAX_PARTIES || inflight < parties || total < 1 || seconds <= 0) {
+    if (parties < 1 || parties > S_MAX_PARTIES || inflight < parties || total < 1 || seconds <= 0 ||
+        first < 0) {
         fprintf(stderr, "kn_bench_load: bad numbers\n");
         return 2;
     }
@@ -100,7 +105,7 @@ int main(int argc, char **argv)
         window[p] = inflight / parties + (p < inflight % parties);
     }
 
-    /* send time per message: id = "<party>-<seq>", seq indexes sent_at */
+    /* send time per message: id = "<party>-<FIRST + seq>", seq indexes sent_at */
     int64_t *sent_at = calloc((size_t)total, sizeof *sent_at);
     int64_t *latency = calloc((size_t)total, sizeof *latency);
     if (!sent_at || !latency)
@@ -110,8 +115,8 @@ int main(int argc, char **argv)
     char msg[512], id[32];
     for (int p = 0; p < parties; p++)
         for (int k = 0; k < window[p] && sent < total; k++, sent++) {
-            size_t len = s_message(msg, sizeof msg, p, (uint64_t)sent);
-            snprintf(id, sizeof id, "%d-%ld", p, sent);
+            size_t len = s_message(msg, sizeof msg, p, (uint64_t)(first + sent));
+            snprintf(id, sizeof id, "%d-%ld", p, first + sent);
             sent_at[sent] = s_now_ns();
             s_send(clients[p], id, msg, len);
         }
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
             kn_reply_t r;
             while (kn_client_recv(clients[p], &r, 0, why, sizeof why) == 0) {
                 const char *dash = strchr(r.id, '-');
-                long seq = dash ? atol(dash + 1) : -1;
+                long seq = dash ? atol(dash + 1) - first : -1;
                 if (seq < 0 || seq >= sent)
                     continue;
                 int64_t now = s_now_ns();
@@ -133,8 +138,8 @@ int main(int argc, char **argv)
                 else
                     nacked++;
                 if (sent < total) {
-                    size_t len = s_message(msg, sizeof msg, p, (uint64_t)sent);
-                    snprintf(id, sizeof id, "%d-%ld", p, sent);
+                    size_t len = s_message(msg, sizeof msg, p, (uint64_t)(first + sent));
+                    snprintf(id, sizeof id, "%d-%ld", p, first + sent);
                     sent_at[sent] = now;
                     s_send(clients[p], id, msg, len);
                     sent++;

@@ -60,10 +60,12 @@ start_ref() {
 }
 stop() { kill -TERM "$PID"; wait "$PID" || true; PID=; rm -f "$WORK/broker.sock"; : > "$WORK/ref.log"; }
 
-# load NAME PARTIES INFLIGHT MESSAGES -> appends "rate p50 p99" to $WORK/NAME
+# load NAME PARTIES INFLIGHT MESSAGES FIRST -> appends "rate p50 p99" to $WORK/NAME
+# (messages numbered from FIRST: each load of a round sends new ones, not the
+# throughput load's again — those would be resends, answered from inbound)
 load() {
     local out
-    out=$("$LOAD" "ipc://$WORK/broker.sock" broker.pub "$WORK" "$2" "$3" "$4" 60) || {
+    out=$("$LOAD" "ipc://$WORK/broker.sock" broker.pub "$WORK" "$2" "$3" "$4" 60 "$5") || {
         echo "bench: load $1 did not complete: $out" >&2; exit 1; }
     echo "$out" | sed -E 's/.*rate=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3/' >> "$WORK/$1"
 }
@@ -72,16 +74,16 @@ DIVERT=$BUILD/bench/kn_bench_divert
 for r in $(seq 1 "$ROUNDS"); do
     echo "round $r/$ROUNDS ..." >&2
     start_kouan
-    load kouan.tp $PARTIES 1000 "$THROUGHPUT_MSGS"
-    load kouan.lat $PARTIES $PARTIES "$LATENCY_MSGS"
+    load kouan.tp $PARTIES 1000 "$THROUGHPUT_MSGS" 0
+    load kouan.lat $PARTIES $PARTIES "$LATENCY_MSGS" "$THROUGHPUT_MSGS"
     # discharge report → instruction back at the terminal (party p0, facility P0)
     out=$("$DIVERT" "ipc://$WORK/broker.sock" broker.pub p0.key P0 "${KN_BENCH_DIVERT_MSGS:-2000}" 60) || {
         echo "bench: divert did not complete: $out" >&2; exit 1; }
     echo "$out" | sed -E 's/.*ack_p50_ms=([0-9.]+) ack_p99_ms=([0-9.]+) ins_p50_ms=([0-9.]+) ins_p99_ms=([0-9.]+).*/\1 \2 \3 \4/' >> "$WORK/divert"
     stop
     start_ref
-    load ref.tp $PARTIES 1000 "$THROUGHPUT_MSGS"
-    load ref.lat $PARTIES $PARTIES "$LATENCY_MSGS"
+    load ref.tp $PARTIES 1000 "$THROUGHPUT_MSGS" 0
+    load ref.lat $PARTIES $PARTIES "$LATENCY_MSGS" "$THROUGHPUT_MSGS"
     stop
 done
 
