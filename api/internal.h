@@ -117,7 +117,7 @@ void kn__api_db_release(kn_api_t *api, PGconn *conn);
  * events, not even the ones without a bill. */
 #define KN__API_MINE(n)                                                                            \
     "WITH mine AS (SELECT DISTINCT a.transport_document_reference AS bill FROM event a WHERE "     \
-    "$" #n "::text IS NOT NULL AND a.detail->>'agentCode' = $" #n "::text AND "                    \
+    "$" #n "::text IS NOT NULL AND a.agent_code = $" #n "::text AND "                              \
     "a.transport_document_reference IS NOT NULL) "
 #define KN__API_SCOPE(n)                                                                           \
     "($" #n "::text IS NULL OR e.transport_document_reference IN (SELECT bill FROM mine) OR "      \

@@ -64,87 +64,91 @@ void kn_store_destroy(kn_store_t **self)
 
 /* A batch goes as one binary array per column and is unnested on the server:
  * a fixed number of parameters whatever the batch size, nothing to parse per
- * row.  The statements are prepared once per connection. */
-enum { S_INBOUND_COLS = 9, S_EVENT_COLS = 23 };
-
-/* unnest() in the select list (ProjectSet), not in FROM: a FROM function
+ * row.  The whole batch — journal, events, decisions, visits, instructions,
+ * notifications — is one statement of data-modifying CTEs: per statement,
+ * PostgreSQL binds, plans and starts an executor, about 40 µs each, which
+ * with one message in flight per party cost more than the rows themselves
+ * (six statements for four messages).  None of the CTEs reads what another
+ * writes, so sharing one snapshot changes nothing; closing visits, which must
+ * see the upserted rows, is a second statement, sent only when a visit ends.
+ *
+ * unnest() in the select list (ProjectSet), not in FROM: a FROM function
  * scan materialises every row in a tuplestore first.  The arrays of a
- * statement all have the batch's length, so they are walked in step. */
-static const char s_insert_inbound[] =
-    "INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, reason, "
-    "events, warnings) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
-    "unnest($4::bytea[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), "
-    "unnest($8::int4[]), unnest($9::text[])";
+ * CTE all have the same length, so they are walked in step.
+ *
+ * Each event also goes, as a DCSA callback body, to every subscription whose
+ * filters it passes; every notification row wakes kouan notify with a NOTIFY.
+ * A visit's open row is brought up to date, or created, through the unique
+ * index of open visits, whatever the planner thinks of the table (a row
+ * inserted closed would be outside that partial index and escape the
+ * conflict: visits are closed by the statement after).  An instruction the
+ * broker sends as soon as the batch commits is stored as sent once:
+ * redelivered after redeliver_ms like any other if not acked. */
+enum {
+    S_INBOUND_COLS = 9,
+    S_EVENT_COLS = 24,
+    S_DECISION_COLS = 11,
+    S_VISIT_COLS = 7,
+    S_INSTRUCTION_COLS = 7,
+    S_OUTBOX_COLS = 5,
+    S_BATCH_PARAMS = S_INBOUND_COLS + S_EVENT_COLS + S_DECISION_COLS + S_VISIT_COLS +
+                     S_INSTRUCTION_COLS + S_OUTBOX_COLS
+};
 
-/* Each event also goes, as a DCSA callback body, to every subscription whose
- * filters it passes (outbox rows in the same transaction, and a NOTIFY for
- * kouan notify when there are any). */
-static const char s_insert_event[] =
-    "WITH ins AS (INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, "
-    "withdrawn, "
+static const char s_write_batch[] =
+    "WITH inb AS (INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, "
+    "reason, events, warnings) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
+    "unnest($4::bytea[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), "
+    "unnest($8::int4[]), unnest($9::text[])), "
+    "ev AS (INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
     "event_datetime, equipment_reference, transport_document_reference, "
     "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail, message_ref, "
     "iso_equipment_code, document_type_code, exam_type, tax_status, entry_id, facility_code, "
-    "vessel_name) "
-    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int4[]), unnest($4::text[]), "
-    "unnest($5::text[]), unnest($6::text[]), unnest($7::bool[]), "
-    "unnest($8::text[])::timestamptz, unnest($9::text[]), unnest($10::text[]), "
-    "unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bool[]), "
-    "unnest($15::text[])::json, unnest($16::text[]), unnest($17::text[]), unnest($18::text[]), "
-    "unnest($19::text[]), unnest($20::text[]), unnest($21::text[]), unnest($22::text[]), "
-    "unnest($23::text[]) RETURNING id, event_type, equipment_reference, "
+    "vessel_name, agent_code) "
+    "SELECT unnest($10::text[]), unnest($11::text[]), unnest($12::int4[]), unnest($13::text[]), "
+    "unnest($14::text[]), unnest($15::text[]), unnest($16::bool[]), "
+    "unnest($17::text[])::timestamptz, unnest($18::text[]), unnest($19::text[]), "
+    "unnest($20::text[]), unnest($21::text[]), unnest($22::text[]), unnest($23::bool[]), "
+    "unnest($24::text[])::json, unnest($25::text[]), unnest($26::text[]), unnest($27::text[]), "
+    "unnest($28::text[]), unnest($29::text[]), unnest($30::text[]), unnest($31::text[]), "
+    "unnest($32::text[]), unnest($33::text[]) RETURNING id, event_type, equipment_reference, "
     "transport_document_reference, detail), "
     "sub AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
-    "SELECT 'dcsa-' || s.id || '-' || ins.id, 'subscription:' || s.id, "
-    "'subscription:' || s.id || ':' || coalesce(ins.equipment_reference, "
-    "ins.transport_document_reference, ''), 'dcsa-event', '[' || ins.detail::text || ']' "
-    "FROM ins JOIN subscription s ON s.disabled_at IS NULL "
-    "AND (s.equipment_reference IS NULL OR s.equipment_reference = ins.equipment_reference) "
+    "SELECT 'dcsa-' || s.id || '-' || ev.id, 'subscription:' || s.id, "
+    "'subscription:' || s.id || ':' || coalesce(ev.equipment_reference, "
+    "ev.transport_document_reference, ''), 'dcsa-event', '[' || ev.detail::text || ']' "
+    "FROM ev JOIN subscription s ON s.disabled_at IS NULL "
+    "AND (s.equipment_reference IS NULL OR s.equipment_reference = ev.equipment_reference) "
     "AND (s.transport_document_reference IS NULL "
-    "OR s.transport_document_reference = ins.transport_document_reference) "
-    "AND (s.event_types IS NULL OR ins.event_type = ANY (s.event_types)) RETURNING 1) "
-    "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM sub LIMIT 1) AS any_sub";
-
-static const char s_insert_decision[] =
-    "INSERT INTO decision (equipment_reference, party, msg_id, decision_table, rules, inputs, "
-    "route, reason, action, note, instruction_id) SELECT unnest($1::text[]), unnest($2::text[]), "
-    "unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[])::json, "
-    "unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), "
-    "unnest($11::text[])";
-
-/* The open visit of each box brought up to date, or created: the unique
- * index of open visits finds each row, whatever the planner thinks of the
- * table.  A visit that ends is closed by the next statement (a row inserted
- * here closed would be outside that partial index and escape the conflict). */
-static const char s_upsert_visit[] =
-    "INSERT INTO visit (equipment_reference, direction, phase, route, sent_route, slot_area, "
-    "slot_start) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
-    "unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[])::timestamptz "
+    "OR s.transport_document_reference = ev.transport_document_reference) "
+    "AND (s.event_types IS NULL OR ev.event_type = ANY (s.event_types)) RETURNING 1), "
+    "dec AS (INSERT INTO decision (equipment_reference, party, msg_id, decision_table, rules, "
+    "inputs, route, reason, action, note, instruction_id) SELECT unnest($34::text[]), "
+    "unnest($35::text[]), unnest($36::text[]), unnest($37::text[]), unnest($38::text[]), "
+    "unnest($39::text[])::json, unnest($40::text[]), unnest($41::text[]), unnest($42::text[]), "
+    "unnest($43::text[]), unnest($44::text[])), "
+    "vis AS (INSERT INTO visit (equipment_reference, direction, phase, route, sent_route, "
+    "slot_area, slot_start) SELECT unnest($45::text[]), unnest($46::text[]), "
+    "unnest($47::text[]), unnest($48::text[]), unnest($49::text[]), unnest($50::text[]), "
+    "unnest($51::text[])::timestamptz "
     "ON CONFLICT (equipment_reference) WHERE closed_at IS NULL DO UPDATE SET "
     "direction = excluded.direction, phase = excluded.phase, route = excluded.route, "
     "sent_route = excluded.sent_route, slot_area = excluded.slot_area, "
-    "slot_start = excluded.slot_start, updated_at = now()";
-
-/* Notifications from the rules (status events for the mini-program, slots
- * for customs), and a NOTIFY for kouan notify. */
-static const char s_insert_outbox[] =
-    "WITH o AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
-    "SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
-    "unnest($5::text[]) RETURNING 1) "
-    "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM o LIMIT 1) AS any_row";
+    "slot_start = excluded.slot_start, updated_at = now()), "
+    "ins AS (INSERT INTO instruction (party, instruction_id, equipment_reference, route, "
+    "content_type, payload, sent_at, attempts) SELECT p, i, e, ro, c, pl, "
+    "CASE WHEN s THEN now() END, s::int FROM (SELECT unnest($52::text[]), unnest($53::text[]), "
+    "unnest($54::text[]), unnest($55::text[]), unnest($56::text[]), unnest($57::bytea[]), "
+    "unnest($58::bool[]) AS s) AS r(p, i, e, ro, c, pl, s)), "
+    "obx AS (INSERT INTO outbox (notification_id, endpoint, order_key, kind, body) "
+    "SELECT unnest($59::text[]), unnest($60::text[]), unnest($61::text[]), unnest($62::text[]), "
+    "unnest($63::text[]) RETURNING 1) "
+    "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM sub UNION ALL SELECT 1 FROM obx "
+    "LIMIT 1) AS any_row";
 
 static const char s_close_visits[] =
     "UPDATE visit SET closed_at = now(), updated_at = now() "
     "WHERE equipment_reference = ANY($1::text[]) AND closed_at IS NULL";
-
-/* An instruction the broker sends as soon as the batch commits is stored as
- * sent once: redelivered after redeliver_ms like any other if not acked. */
-static const char s_insert_instruction[] =
-    "INSERT INTO instruction (party, instruction_id, equipment_reference, route, content_type, "
-    "payload, sent_at, attempts) SELECT p, i, e, ro, c, pl, CASE WHEN s THEN now() END, s::int "
-    "FROM "
-    "(SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), "
-    "unnest($5::text[]), unnest($6::bytea[]), unnest($7::bool[]) AS s) AS r(p, i, e, ro, c, pl, s)";
 
 /* The events of the current visit of each box — its own and its bills', since
  * its last visit closed (a tax payment may well predate the visit it counts
@@ -239,17 +243,12 @@ static int s_prepare(kn_store_t *self, char *errbuf, size_t errsize)
     }
     static const struct {
         const char *name, *sql;
-    } stmts[] = {{"kn_inbound", s_insert_inbound},
-                 {"kn_event", s_insert_event},
+    } stmts[] = {{"kn_batch", s_write_batch},
                  {"kn_inbound_lookup", s_lookup_inbound},
                  {"kn_instructions_due", s_instructions_due},
                  {"kn_instructions_acked", s_instructions_acked},
                  {"kn_instructions_unsent", s_instructions_unsent},
-                 {"kn_decision", s_insert_decision},
-                 {"kn_visit", s_upsert_visit},
                  {"kn_visit_close", s_close_visits},
-                 {"kn_outbox", s_insert_outbox},
-                 {"kn_instruction", s_insert_instruction},
                  {"kn_boxes_of_bills", s_boxes_of_bills}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *res = PQprepare(self->conn, stmts[i].name, stmts[i].sql, 0, NULL);
@@ -381,9 +380,9 @@ static void s_bytes(s_grid_t *g, size_t row, size_t col, const void *p, size_t l
 
 /* The parameters of one statement: one binary array per column. */
 typedef struct {
-    const char *values[S_EVENT_COLS];
-    int lengths[S_EVENT_COLS];
-    int formats[S_EVENT_COLS];
+    const char *values[S_BATCH_PARAMS];
+    int lengths[S_BATCH_PARAMS];
+    int formats[S_BATCH_PARAMS];
     int count;
 } s_params_t;
 
@@ -402,14 +401,18 @@ static int s_encode(s_params_t *p, const s_grid_t *g, const uint32_t *oids, kn_a
             size += 4 + (cell[r] ? len[r] : 0);
             nulls |= !cell[r];
         }
+        if (g->rows == 0)
+            size = 12; /* no dimension: an empty array */
         unsigned char *buf = kn_arena_alloc(arena, size), *q = buf;
         if (!buf)
             return KN_ENOMEM;
-        q = s_put32(q, 1);
+        q = s_put32(q, g->rows > 0);
         q = s_put32(q, nulls);
         q = s_put32(q, oids[c]);
-        q = s_put32(q, (uint32_t)g->rows);
-        q = s_put32(q, 1);
+        if (g->rows > 0) {
+            q = s_put32(q, (uint32_t)g->rows);
+            q = s_put32(q, 1);
+        }
         for (size_t r = 0; r < g->rows; r++) {
             if (!cell[r]) {
                 q = s_put32(q, UINT32_MAX); /* -1: NULL */
@@ -423,6 +426,20 @@ static int s_encode(s_params_t *p, const s_grid_t *g, const uint32_t *oids, kn_a
         p->lengths[c] = (int)size;
         p->formats[c] = 1;
     }
+    return 0;
+}
+
+/* Add part's parameters after p's; KN_ENOMEM when they do not fit. */
+static int s_append(s_params_t *p, const s_params_t *part)
+{
+    if (p->count + part->count > S_BATCH_PARAMS)
+        return KN_ENOMEM;
+    for (int c = 0; c < part->count; c++) {
+        p->values[p->count + c] = part->values[c];
+        p->lengths[p->count + c] = part->lengths[c];
+        p->formats[p->count + c] = part->formats[c];
+    }
+    p->count += part->count;
     return 0;
 }
 
@@ -485,14 +502,12 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
         S_OID_TEXT, S_OID_TEXT, S_OID_INT4, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
         S_OID_BOOL, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
         S_OID_TEXT, S_OID_BOOL, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
+        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         if (items[i]->status == KN_INBOUND_ACCEPTED && items[i]->event_list)
             total += items[i]->event_list->count;
     *count = total;
-    if (!total)
-        return 0;
     s_grid_t g;
     if (s_grid(&g, arena, total, S_EVENT_COLS))
         return KN_ENOMEM;
@@ -530,108 +545,93 @@ static int s_event_params(s_params_t *p, kn_inbound_t *const *items, size_t n, k
             s_text(&g, r, 20, ev->entry_id);
             s_text(&g, r, 21, ev->facility_code);
             s_text(&g, r, 22, ev->vessel_name);
+            s_text(&g, r, 23, ev->agent_code);
         }
     }
     return s_encode(p, &g, oids, arena);
 }
 
-/* The rules' rows as five statements' parameters; sent says which to send. */
-static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t p[5],
-                          bool sent[5])
+/* The rules' rows (decisions, visits, instructions, notifications; none when
+ * x is NULL) as the batch statement's parameters from p->count on, and the
+ * boxes whose visits end as *closed; *nclosed says how many. */
+static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params_t *p,
+                          s_params_t *closed, size_t *nclosed)
 {
-    static const uint32_t text11[11] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-                                        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
-                                        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
-    static const uint32_t ins[7] = {S_OID_TEXT, S_OID_TEXT,  S_OID_TEXT, S_OID_TEXT,
-                                    S_OID_TEXT, S_OID_BYTEA, S_OID_BOOL};
+    static const uint32_t text[S_DECISION_COLS] = {S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                                   S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT,
+                                                   S_OID_TEXT, S_OID_TEXT, S_OID_TEXT};
+    static const uint32_t ins[S_INSTRUCTION_COLS] = {
+        S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_TEXT, S_OID_BYTEA, S_OID_BOOL};
+    static const kn_store_extra_t none;
+    if (!x)
+        x = &none;
     s_grid_t g;
-    size_t nclosed = 0;
-    for (size_t r = 0; x && r < x->nvisits; r++)
-        nclosed += x->visits[r].closed;
-    sent[0] = x && x->ndecisions;
-    sent[1] = x && x->nvisits;
-    sent[2] = x && x->ninstructions;
-    sent[3] = nclosed > 0;
-    sent[4] = x && x->noutbox;
-    if (sent[0]) {
-        if (s_grid(&g, arena, x->ndecisions, 11))
-            return KN_ENOMEM;
-        for (size_t r = 0; r < x->ndecisions; r++) {
-            const kn_decision_row_t *d = &x->decisions[r];
-            const char *v[11] = {d->box,    d->party,       d->msg_id,        d->table,
-                                 d->rules,  d->inputs_json, d->route,         d->reason,
-                                 d->action, d->note,        d->instruction_id};
-            for (int c = 0; c < 11; c++)
-                s_text(&g, r, (size_t)c, v[c]);
-        }
-        if (s_encode(&p[0], &g, text11, arena))
-            return KN_ENOMEM;
-    }
-    if (sent[1]) {
-        if (s_grid(&g, arena, x->nvisits, 7))
-            return KN_ENOMEM;
-        for (size_t r = 0; r < x->nvisits; r++) {
-            const kn_visit_row_t *v = &x->visits[r];
-            s_text(&g, r, 0, v->box);
-            s_text(&g, r, 1, v->direction);
-            s_text(&g, r, 2, v->phase);
-            s_text(&g, r, 3, v->route);
-            s_text(&g, r, 4, v->sent_route);
-            s_text(&g, r, 5, v->slot_area);
-            s_text(&g, r, 6, v->slot_start);
-        }
-        if (s_encode(&p[1], &g, text11, arena))
-            return KN_ENOMEM;
-    }
-    if (sent[2]) {
-        if (s_grid(&g, arena, x->ninstructions, 7))
-            return KN_ENOMEM;
-        for (size_t r = 0; r < x->ninstructions; r++) {
-            const kn_instruction_row_t *i = &x->instructions[r];
-            s_text(&g, r, 0, i->party);
-            s_text(&g, r, 1, i->instruction_id);
-            s_text(&g, r, 2, i->box);
-            s_text(&g, r, 3, i->route);
-            s_text(&g, r, 4, i->content_type);
-            s_bytes(&g, r, 5, i->payload, i->payload_len);
-            s_bytes(&g, r, 6, i->sent ? &s_true : &s_false, 1);
-        }
-        if (s_encode(&p[2], &g, ins, arena))
-            return KN_ENOMEM;
-    }
-    if (sent[3]) {
-        if (s_grid(&g, arena, nclosed, 1))
-            return KN_ENOMEM;
-        for (size_t r = 0, k = 0; r < x->nvisits; r++)
-            if (x->visits[r].closed)
-                s_text(&g, k++, 0, x->visits[r].box);
-        if (s_encode(&p[3], &g, text11, arena))
-            return KN_ENOMEM;
-    }
-    if (sent[4]) {
-        if (s_grid(&g, arena, x->noutbox, 5))
-            return KN_ENOMEM;
-        for (size_t r = 0; r < x->noutbox; r++) {
-            const kn_outbox_row_t *o = &x->outbox[r];
-            const char *v[5] = {o->notification_id, o->endpoint, o->order_key, o->kind, o->body};
-            for (int c = 0; c < 5; c++)
-                s_text(&g, r, (size_t)c, v[c]);
-        }
-        if (s_encode(&p[4], &g, text11, arena))
-            return KN_ENOMEM;
-    }
-    return 0;
-}
+    s_params_t part;
+    *nclosed = 0;
+    for (size_t r = 0; r < x->nvisits; r++)
+        *nclosed += x->visits[r].closed;
 
-/* Queue the rules' statements that have rows; false when libpq refuses. */
-static bool s_send_extra(PGconn *conn, const char *const *names, const s_params_t *p,
-                         const bool *with, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (with[i] && !PQsendQueryPrepared(conn, names[i], p[i].count, p[i].values, p[i].lengths,
-                                            p[i].formats, 0))
-            return false;
-    return true;
+    if (s_grid(&g, arena, x->ndecisions, S_DECISION_COLS))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < x->ndecisions; r++) {
+        const kn_decision_row_t *d = &x->decisions[r];
+        const char *v[S_DECISION_COLS] = {d->box,    d->party,       d->msg_id,        d->table,
+                                          d->rules,  d->inputs_json, d->route,         d->reason,
+                                          d->action, d->note,        d->instruction_id};
+        for (int c = 0; c < S_DECISION_COLS; c++)
+            s_text(&g, r, (size_t)c, v[c]);
+    }
+    if (s_encode(&part, &g, text, arena) || s_append(p, &part))
+        return KN_ENOMEM;
+
+    if (s_grid(&g, arena, x->nvisits, S_VISIT_COLS))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < x->nvisits; r++) {
+        const kn_visit_row_t *v = &x->visits[r];
+        s_text(&g, r, 0, v->box);
+        s_text(&g, r, 1, v->direction);
+        s_text(&g, r, 2, v->phase);
+        s_text(&g, r, 3, v->route);
+        s_text(&g, r, 4, v->sent_route);
+        s_text(&g, r, 5, v->slot_area);
+        s_text(&g, r, 6, v->slot_start);
+    }
+    if (s_encode(&part, &g, text, arena) || s_append(p, &part))
+        return KN_ENOMEM;
+
+    if (s_grid(&g, arena, x->ninstructions, S_INSTRUCTION_COLS))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < x->ninstructions; r++) {
+        const kn_instruction_row_t *i = &x->instructions[r];
+        s_text(&g, r, 0, i->party);
+        s_text(&g, r, 1, i->instruction_id);
+        s_text(&g, r, 2, i->box);
+        s_text(&g, r, 3, i->route);
+        s_text(&g, r, 4, i->content_type);
+        s_bytes(&g, r, 5, i->payload, i->payload_len);
+        s_bytes(&g, r, 6, i->sent ? &s_true : &s_false, 1);
+    }
+    if (s_encode(&part, &g, ins, arena) || s_append(p, &part))
+        return KN_ENOMEM;
+
+    if (s_grid(&g, arena, x->noutbox, S_OUTBOX_COLS))
+        return KN_ENOMEM;
+    for (size_t r = 0; r < x->noutbox; r++) {
+        const kn_outbox_row_t *o = &x->outbox[r];
+        const char *v[S_OUTBOX_COLS] = {o->notification_id, o->endpoint, o->order_key, o->kind,
+                                        o->body};
+        for (int c = 0; c < S_OUTBOX_COLS; c++)
+            s_text(&g, r, (size_t)c, v[c]);
+    }
+    if (s_encode(&part, &g, text, arena) || s_append(p, &part))
+        return KN_ENOMEM;
+
+    if (s_grid(&g, arena, *nclosed, 1))
+        return KN_ENOMEM;
+    for (size_t r = 0, k = 0; r < x->nvisits; r++)
+        if (x->visits[r].closed)
+            s_text(&g, k++, 0, x->visits[r].box);
+    return s_encode(closed, &g, text, arena);
 }
 
 #define S_REPEAT 1 /* a message of the batch was stored before */
@@ -641,21 +641,18 @@ static bool s_send_extra(PGconn *conn, const char *const *names, const s_params_
  * rolls all of it back.  The results are read by s_receive(). */
 static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
 {
-    s_params_t inbound, events;
-    size_t nevents = 0;
+    s_params_t batch, part, closed;
+    size_t nevents = 0, nclosed = 0;
     kn_inbound_t *const *items = self->pending;
     size_t n = self->npending;
-    s_params_t extra[5];
-    bool with[5];
-    /* in this order: a visit is closed after its last update */
-    static const char *const extra_stmt[5] = {"kn_decision", "kn_visit", "kn_instruction",
-                                              "kn_visit_close", "kn_outbox"};
-    if (s_inbound_params(&inbound, items, n, self->arena) ||
-        s_event_params(&events, items, n, self->arena, &nevents) ||
-        s_extra_params(self->extra, self->arena, extra, with)) {
+    batch.count = 0;
+    if (s_inbound_params(&part, items, n, self->arena) || s_append(&batch, &part) ||
+        s_event_params(&part, items, n, self->arena, &nevents) || s_append(&batch, &part) ||
+        s_extra_params(self->extra, self->arena, &batch, &closed, &nclosed)) {
         snprintf(errbuf, errsize, "out of memory");
         return KN_ENOMEM;
     }
+    assert(batch.count == S_BATCH_PARAMS);
     if (!PQenterPipelineMode(self->conn)) {
         snprintf(errbuf, errsize, "cannot enter pipeline mode: %s", PQerrorMessage(self->conn));
         return KN_EDB;
@@ -663,11 +660,12 @@ static int s_send(kn_store_t *self, char *errbuf, size_t errsize)
     self->busy = true;
     self->failed = self->repeat = self->data = false;
     self->nevents = nevents;
-    if (!PQsendQueryPrepared(self->conn, "kn_inbound", inbound.count, inbound.values,
-                             inbound.lengths, inbound.formats, 0) ||
-        (nevents && !PQsendQueryPrepared(self->conn, "kn_event", events.count, events.values,
-                                         events.lengths, events.formats, 0)) ||
-        !s_send_extra(self->conn, extra_stmt, extra, with, 5) || !PQpipelineSync(self->conn)) {
+    /* a visit is closed after its last update */
+    if (!PQsendQueryPrepared(self->conn, "kn_batch", batch.count, batch.values, batch.lengths,
+                             batch.formats, 0) ||
+        (nclosed && !PQsendQueryPrepared(self->conn, "kn_visit_close", closed.count, closed.values,
+                                         closed.lengths, closed.formats, 0)) ||
+        !PQpipelineSync(self->conn)) {
         snprintf(errbuf, errsize, "sending the batch: %s", PQerrorMessage(self->conn));
         return KN_EDB;
     }

@@ -28,10 +28,12 @@ kn_broker_start
     > "$WORK/sim.out" 2>&1 || fail "kouan sim run: $(cat "$WORK/sim.out")"
 
 # two agents with cargo in the day, and a box of the first
-agents=$(kn_psql "select distinct detail->>'agentCode' from event where detail->>'agentCode' is not null order by 1 limit 2")
+agents=$(kn_psql "select distinct agent_code from event where agent_code is not null order by 1 limit 2")
 A=$(echo "$agents" | sed -n 1p)
 B=$(echo "$agents" | sed -n 2p)
 [ -n "$A" ] && [ -n "$B" ] || fail "the small day names fewer than two agents: '$agents'"
+assert_eq "0" "$(kn_psql "select count(*) from event where agent_code is distinct from detail->>'agentCode'")" \
+    "every event's agent column says what its DCSA body says"
 mine="with mine as (select distinct transport_document_reference bill from event where detail->>'agentCode' = '$A')
       select count(*) from event e where e.transport_document_reference in (select bill from mine)
          or e.equipment_reference in (select equipment_reference from event where transport_document_reference in (select bill from mine))"
@@ -143,9 +145,9 @@ assert_eq "0" "$(jq_ "len(d)")" "gives no events"
 # a container reused: the same box on another company's bill later (a customs hold
 # naming agent B).  Neither company sees the other's events of it, nor its route now.
 kn_psql "insert into event (party, msg_id, seq, event_type, event_code, classifier, event_datetime,
-         equipment_reference, transport_document_reference, detail)
+         equipment_reference, transport_document_reference, agent_code, detail)
          values ('customs-3701', 'reuse-1', 1, 'SHIPMENT', 'HOLD', 'ACT', now(), '$BOX', 'OTHERBILL999',
-         json_build_object('eventType', 'SHIPMENT', 'equipmentReference', '$BOX',
+         '$B', json_build_object('eventType', 'SHIPMENT', 'equipmentReference', '$BOX',
                            'transportDocumentReference', 'OTHERBILL999', 'agentCode', '$B'))" >/dev/null
 assert_eq "200" "$(get "/v2/events?transportDocumentReference=OTHERBILL999" "$TA")" "agent A asks for the new bill"
 assert_eq "0" "$(jq_ "len(d)")" "and sees nothing of it"
