@@ -372,6 +372,13 @@ static void s_text(s_grid_t *g, size_t row, size_t col, const char *s)
     g->len[col * g->rows + row] = s ? strlen(s) : 0;
 }
 
+/* Row row of g, every column text: v holds g->cols strings. */
+static void s_text_row(s_grid_t *g, size_t row, const char *const *v)
+{
+    for (size_t c = 0; c < g->cols; c++)
+        s_text(g, row, c, v[c]);
+}
+
 static void s_bytes(s_grid_t *g, size_t row, size_t col, const void *p, size_t len)
 {
     g->cell[col * g->rows + row] = p;
@@ -578,8 +585,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
         const char *v[S_DECISION_COLS] = {d->box,    d->party,       d->msg_id,        d->table,
                                           d->rules,  d->inputs_json, d->route,         d->reason,
                                           d->action, d->note,        d->instruction_id};
-        for (int c = 0; c < S_DECISION_COLS; c++)
-            s_text(&g, r, (size_t)c, v[c]);
+        s_text_row(&g, r, v);
     }
     if (s_encode(&part, &g, text, arena) || s_append(p, &part))
         return KN_ENOMEM;
@@ -588,13 +594,9 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
         return KN_ENOMEM;
     for (size_t r = 0; r < x->nvisits; r++) {
         const kn_visit_row_t *v = &x->visits[r];
-        s_text(&g, r, 0, v->box);
-        s_text(&g, r, 1, v->direction);
-        s_text(&g, r, 2, v->phase);
-        s_text(&g, r, 3, v->route);
-        s_text(&g, r, 4, v->sent_route);
-        s_text(&g, r, 5, v->slot_area);
-        s_text(&g, r, 6, v->slot_start);
+        const char *cols[S_VISIT_COLS] = {v->box,        v->direction, v->phase,     v->route,
+                                          v->sent_route, v->slot_area, v->slot_start};
+        s_text_row(&g, r, cols);
     }
     if (s_encode(&part, &g, text, arena) || s_append(p, &part))
         return KN_ENOMEM;
@@ -620,8 +622,7 @@ static int s_extra_params(const kn_store_extra_t *x, kn_arena_t *arena, s_params
         const kn_outbox_row_t *o = &x->outbox[r];
         const char *v[S_OUTBOX_COLS] = {o->notification_id, o->endpoint, o->order_key, o->kind,
                                         o->body};
-        for (int c = 0; c < S_OUTBOX_COLS; c++)
-            s_text(&g, r, (size_t)c, v[c]);
+        s_text_row(&g, r, v);
     }
     if (s_encode(&part, &g, text, arena) || s_append(p, &part))
         return KN_ENOMEM;
