@@ -71,6 +71,10 @@ void kn_store_destroy(kn_store_t **self)
  * (six statements for four messages).  None of the CTEs reads what another
  * writes, so sharing one snapshot changes nothing; closing visits, which must
  * see the upserted rows, is a second statement, sent only when a visit ends.
+ * The journal's CTE runs first (the final WHERE reads it before anything
+ * else): a message stored before must fail the batch on inbound's unique key,
+ * which s_receive() takes as a repeat, before any data error of the events or
+ * the rules' rows could — otherwise PostgreSQL runs the CTEs last to first.
  *
  * unnest() in the select list (ProjectSet), not in FROM: a FROM function
  * scan materialises every row in a tuplestore first.  The arrays of a
@@ -99,7 +103,7 @@ static const char s_write_batch[] =
     "WITH inb AS (INSERT INTO inbound (party, msg_id, content_type, payload, status, error_code, "
     "reason, events, warnings) SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), "
     "unnest($4::bytea[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), "
-    "unnest($8::int4[]), unnest($9::text[])), "
+    "unnest($8::int4[]), unnest($9::text[]) RETURNING 1), "
     "ev AS (INSERT INTO event (party, msg_id, seq, event_type, event_code, classifier, withdrawn, "
     "event_datetime, equipment_reference, transport_document_reference, "
     "carrier_booking_reference, voyage, vessel_imo, has_warnings, detail, message_ref, "
@@ -144,7 +148,7 @@ static const char s_write_batch[] =
     "SELECT unnest($59::text[]), unnest($60::text[]), unnest($61::text[]), unnest($62::text[]), "
     "unnest($63::text[]) RETURNING 1) "
     "SELECT pg_notify('kouan_outbox', '') FROM (SELECT 1 FROM sub UNION ALL SELECT 1 FROM obx "
-    "LIMIT 1) AS any_row";
+    "LIMIT 1) AS any_row WHERE (SELECT count(*) FROM inb) >= 0";
 
 static const char s_close_visits[] =
     "UPDATE visit SET closed_at = now(), updated_at = now() "
