@@ -42,16 +42,17 @@ int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t
     return *conn ? KN_EXIT_OK : KN_EXIT_FAILED;
 }
 
-int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
-                  const char *const *actions, const char **path, int *first)
+/* -c into *path and -h (optstring "c:h", or "+c:h" to stop at the first
+ * operand); -1 after printing help, -2 after printing usage, else 0. */
+static int s_config_options(int argc, char **argv, const char *optstring, const char *usage,
+                            const char **path)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 0; /* getopt starts afresh (0, not 1: glibc then forgets any earlier scan) */
-    /* "+": options up to the action; the action reads its own */
-    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
         if (c == 'c')
             *path = optarg;
         else {
@@ -59,6 +60,29 @@ int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
             return c == 'h' ? -1 : -2;
         }
     }
+    return 0;
+}
+
+int kn_cli_args(int argc, char **argv, const char *usage, int nargs, const char **path, int *first)
+{
+    int rc = s_config_options(argc, argv, "c:h", usage, path);
+    if (rc != 0)
+        return rc;
+    if (argc - optind != nargs) {
+        fputs(usage, stderr);
+        return -2;
+    }
+    *first = optind;
+    return 0;
+}
+
+int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
+                  const char *const *actions, const char **path, int *first)
+{
+    /* "+": options up to the action; the action reads its own */
+    int rc = s_config_options(argc, argv, "+c:h", usage, path);
+    if (rc != 0)
+        return rc;
     if (optind >= argc) {
         fputs(usage, stderr);
         return -2;
@@ -128,36 +152,22 @@ int kn_cmd_broker(int argc, char **argv)
     return rc == 0 ? KN_EXIT_OK : KN_EXIT_FAILED;
 }
 
-static int s_db_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: kouan db [-c FILE] start | stop | status | migrate | conninfo\n"
-            "  start     create (initdb) and start the private cluster in [database] data_dir\n"
-            "  stop      stop the private cluster\n"
-            "  status    say whether the database answers and its schema version\n"
-            "  migrate   apply the numbered schema migrations not yet applied\n"
-            "  conninfo  print the libpq connection string kouan uses\n"
-            "With [database] conninfo set, start and stop do nothing: that server is "
-            "someone else's.\n");
-    return out == stdout ? KN_EXIT_OK : KN_EXIT_USAGE;
-}
-
 int kn_cmd_db(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char usage[] =
+        "usage: kouan db [-c FILE] start | stop | status | migrate | conninfo\n"
+        "  start     create (initdb) and start the private cluster in [database] data_dir\n"
+        "  stop      stop the private cluster\n"
+        "  status    say whether the database answers and its schema version\n"
+        "  migrate   apply the numbered schema migrations not yet applied\n"
+        "  conninfo  print the libpq connection string kouan uses\n"
+        "With [database] conninfo set, start and stop do nothing: that server is "
+        "someone else's.\n";
     const char *path = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else
-            return s_db_usage(c == 'h' ? stdout : stderr);
-    }
-    if (optind != argc - 1)
-        return s_db_usage(stderr);
-    const char *action = argv[optind];
+    int first, got = kn_cli_args(argc, argv, usage, 1, &path, &first);
+    if (got != 0)
+        return got == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
+    const char *action = argv[first];
     path = kn_cli_config_path(path);
     char why[8192];
     kn_config_t *cfg = kn_config_new();
@@ -208,7 +218,8 @@ int kn_cmd_db(int argc, char **argv)
                        kn_db_schema_version(conn), n, n == 1 ? "" : "s");
         }
     } else {
-        rc = s_db_usage(stderr);
+        fprintf(stderr, "kouan db: unknown action \"%s\"\n%s", action, usage);
+        rc = KN_EXIT_USAGE;
     }
     if (conn)
         PQfinish(conn);

@@ -22,9 +22,6 @@
 
 int kn_cmd_api(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     static const char usage[] =
         "usage: kouan api [-c FILE]\n"
         "  serves [api] listen: /v2/events and /v2/event-subscriptions (DCSA Track &\n"
@@ -32,19 +29,9 @@ int kn_cmd_api(int argc, char **argv)
         "  /track and /dashboard (pages), /healthz, /metrics; callers carry a bearer\n"
         "  token from kouan principal add\n";
     const char *path = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else {
-            fputs(usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? KN_EXIT_OK : KN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(usage, stderr);
-        return KN_EXIT_USAGE;
-    }
+    int first, got = kn_cli_args(argc, argv, usage, 0, &path, &first);
+    if (got != 0)
+        return got == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
     kn_config_t *cfg = NULL;
     PGconn *conn = NULL;
     int rc = kn_cli_connect(path, "api", &conn, &cfg);

@@ -116,26 +116,14 @@ static void s_on_completed(void *cls, struct MHD_Connection *c, void **state,
 
 int kn_cmd_callbacks(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char usage[] =
+        "usage: kouan callbacks [-c FILE]\n"
+        "  serves [callbacks] listen: POST /ems/push (EMS track pushes for the\n"
+        "  certificates it carries), GET /healthz\n";
     const char *path = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else {
-            fprintf(c == 'h' ? stdout : stderr,
-                    "usage: kouan callbacks [-c FILE]\n"
-                    "  serves [callbacks] listen: POST /ems/push (EMS track pushes for the\n"
-                    "  certificates it carries), GET /healthz\n");
-            return c == 'h' ? KN_EXIT_OK : KN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "usage: kouan callbacks [-c FILE]\n");
-        return KN_EXIT_USAGE;
-    }
+    int first, got = kn_cli_args(argc, argv, usage, 0, &path, &first);
+    if (got != 0)
+        return got == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
     kn_config_t *cfg = NULL;
     s_server_t server = {0};
     int rc = kn_cli_connect(path, "callbacks", &server.conn, &cfg);

@@ -35,6 +35,13 @@ int kn_cli_connect(const char *path, const char *cmd, PGconn **conn, kn_config_t
 int kn_cli_action(int argc, char **argv, const char *cmd, const char *usage,
                   const char *const *actions, const char **path, int *first);
 
+/* For commands taking only -c and -h and nargs operands ("kouan why [-c FILE]
+ * CONTAINER"): reads -c into *path and the operands' index in argv into
+ * *first.  Returns 0; or -1 when help was asked for and printed (exit
+ * KN_EXIT_OK), -2 after printing usage for a wrong option or operand count
+ * (exit KN_EXIT_USAGE). */
+int kn_cli_args(int argc, char **argv, const char *usage, int nargs, const char **path, int *first);
+
 int kn_cmd_api(int argc, char **argv);
 int kn_cmd_broker(int argc, char **argv);
 int kn_cmd_callbacks(int argc, char **argv);

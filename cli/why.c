@@ -39,28 +39,16 @@ static void s_inputs(const char *json)
 
 int kn_cmd_why(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const char usage[] =
+        "usage: kouan why [-c FILE] CONTAINER\n"
+        "  every decision taken for the box: when, on which message, the route,\n"
+        "  the reason, the rules that fired and what they were given, and the\n"
+        "  instruction sent to the terminal\n";
     const char *path = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'c')
-            path = optarg;
-        else {
-            fprintf(c == 'h' ? stdout : stderr,
-                    "usage: kouan why [-c FILE] CONTAINER\n"
-                    "  every decision taken for the box: when, on which message, the route,\n"
-                    "  the reason, the rules that fired and what they were given, and the\n"
-                    "  instruction sent to the terminal\n");
-            return c == 'h' ? KN_EXIT_OK : KN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "usage: kouan why [-c FILE] CONTAINER\n");
-        return KN_EXIT_USAGE;
-    }
-    const char *box = argv[optind];
+    int first, got = kn_cli_args(argc, argv, usage, 1, &path, &first);
+    if (got != 0)
+        return got == -1 ? KN_EXIT_OK : KN_EXIT_USAGE;
+    const char *box = argv[first];
     PGconn *conn;
     int opened = kn_cli_connect(path, "why", &conn, NULL);
     if (opened != KN_EXIT_OK)
